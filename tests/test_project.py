@@ -1,0 +1,95 @@
+"""A rendered project installs, migrates and passes its own suite, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from .conftest import DEFAULT_ANSWERS, MINIMAL_ANSWERS, answers_id, run
+from .services import require_postgres
+
+pytestmark = pytest.mark.slow
+VARIANTS = [DEFAULT_ANSWERS, MINIMAL_ANSWERS]
+
+
+def manage(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run([".venv/bin/python", "manage.py", *args], project, **env)
+
+
+def fresh_database(project: Path, server_url: str, name: str) -> str:
+    """Drop and create database `name` on the server; return its URL."""
+    parts = urlsplit(server_url)
+    script = (
+        "import psycopg, sys\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as db:\n"
+        "    db.execute(f'DROP DATABASE IF EXISTS {sys.argv[2]} WITH (FORCE)')\n"
+        "    db.execute(f'DROP DATABASE IF EXISTS test_{sys.argv[2]} WITH (FORCE)')\n"
+        "    db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
+    )
+    run([".venv/bin/python", "-c", script, server_url, name], project)
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
+def test_project_checks_migrates_and_passes_its_suite_on_sqlite(installed_project, answers):
+    project = installed_project(answers)
+    manage(project, "check", "--fail-level", "WARNING")
+    manage(project, "makemigrations", "--check", "--dry-run")
+    manage(project, "migrate", "--noinput")
+    assert (project / "db.sqlite3").exists()
+    result = run([".venv/bin/pytest", "-q", "-p", "no:cacheprovider"], project)
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "failed" not in result.stdout
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
+def test_project_migrates_and_passes_its_suite_on_postgresql(installed_project, answers):
+    server = require_postgres()
+    project = installed_project(answers)
+    name = f"keel_{'default' if not answers else 'minimal'}"
+    url = fresh_database(project, server, name)
+    manage(project, "migrate", "--noinput", DATABASE_URL=url)
+    tables = manage(
+        project,
+        "shell",
+        "--verbosity=0",
+        "-c",
+        "from django.db import connection; print(connection.vendor, "
+        "'users_user' in connection.introspection.table_names())",
+        DATABASE_URL=url,
+    )
+    assert tables.stdout.split() == ["postgresql", "True"]
+    result = run([".venv/bin/pytest", "-q", "-p", "no:cacheprovider"], project, DATABASE_URL=url)
+    assert re.search(r"\d+ passed", result.stdout)
+
+
+@pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
+def test_project_lints_and_type_checks_clean(installed_project, answers):
+    project = installed_project(answers)
+    run(["make", "lint"], project)
+    run(["make", "typecheck"], project)
+
+
+def test_make_help_lists_every_target(installed_project):
+    project = installed_project(DEFAULT_ANSWERS)
+    listed = run(["make", "help"], project).stdout
+    for target in ("install", "run", "test", "lint", "typecheck", "check", "worker", "beat"):
+        assert re.search(rf"^\s+{target}\s", listed, re.MULTILINE), target
+
+
+def test_install_writes_a_private_env_with_a_fresh_key_and_keeps_an_existing_one(
+    installed_project,
+):
+    project = installed_project(DEFAULT_ANSWERS)
+    env_file = project / ".env"
+    assert env_file.stat().st_mode & 0o777 == 0o600
+    key = re.search(r"^DJANGO_SECRET_KEY=(.+)$", env_file.read_text(), re.MULTILINE)
+    assert key and len(key.group(1)) >= 50
+    assert key.group(1) not in (project / ".env.example").read_text()
+    before = env_file.read_text()
+    run(["make", "install"], project)
+    assert env_file.read_text() == before

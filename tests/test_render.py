@@ -1,0 +1,172 @@
+"""Rendering: every combination of the code-changing options renders clean, lint-free code."""
+
+from __future__ import annotations
+
+import compileall
+import filecmp
+import itertools
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from .conftest import CODE_OPTIONS, DEFAULTS, TOOL_BIN, answers_id, render
+
+COMBINATIONS = [
+    dict(zip(CODE_OPTIONS, values, strict=True))
+    for values in itertools.product(*CODE_OPTIONS.values())
+]
+# Jinja left in a rendered file. Django templates legitimately use {% and {{, so for them only a
+# mention of cookiecutter counts.
+RESIDUE = re.compile(r"\{\{|\{%|\{#|\}\}|%\}|#\}")
+TEXT_SUFFIXES = {".py", ".toml", ".yml", ".yaml", ".md", ".txt", ".cfg", ".css", ".html", ""}
+
+
+def is_django_template(path: Path) -> bool:
+    return path.suffix == ".html" and "templates" in path.parts
+
+
+def text_files(project: Path) -> list[Path]:
+    return sorted(
+        path
+        for path in project.rglob("*")
+        if path.is_file() and (path.suffix in TEXT_SUFFIXES or path.name.startswith("."))
+    )
+
+
+@pytest.fixture(scope="module")
+def renders(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """All 48 combinations, each in its own directory under one root."""
+    root = tmp_path_factory.mktemp("combinations")
+    return {
+        answers_id(answers): render(root / answers_id(answers), answers) for answers in COMBINATIONS
+    }
+
+
+def test_there_are_48_combinations(renders):
+    assert len(renders) == 48
+
+
+def test_no_template_syntax_is_left_in_any_file(renders):
+    leftovers = []
+    for project in renders.values():
+        for path in text_files(project):
+            text = path.read_text(encoding="utf-8")
+            if "cookiecutter" in text or (not is_django_template(path) and RESIDUE.search(text)):
+                leftovers.append(str(path))
+    assert leftovers == []
+
+
+def test_text_files_have_no_blank_line_scars(renders):
+    """No trailing spaces, no doubled blank lines, no blank first line, one final newline."""
+    scars = []
+    for project in renders.values():
+        for path in text_files(project):
+            if path.suffix == ".py":
+                continue  # ruff format checks Python files
+            text = path.read_text(encoding="utf-8")
+            lines = text.split("\n")
+            if (
+                text.startswith("\n")
+                or not text.endswith("\n")
+                or text.endswith("\n\n")
+                or "\n\n\n" in text
+                or any(line != line.rstrip() for line in lines)
+            ):
+                scars.append(str(path.relative_to(project.parent.parent)))
+    assert scars == []
+
+
+def test_every_combination_passes_ruff_check_and_format(renders):
+    root = next(iter(renders.values())).parent.parent
+    # One ruff run over all renders: ruff applies each project's own pyproject.toml to its files.
+    for command in (["check", "--no-cache"], ["format", "--check", "--no-cache"]):
+        result = subprocess.run(
+            [str(TOOL_BIN / "ruff"), *command, str(root)], capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_combination_byte_compiles(renders):
+    for project in renders.values():
+        assert compileall.compile_dir(project, quiet=2, force=True), project
+
+
+def test_every_combination_has_valid_toml_and_yaml(renders):
+    for project in renders.values():
+        tomllib.loads((project / "pyproject.toml").read_text())
+        for path in [*project.rglob("*.yml"), *project.rglob("*.yaml")]:
+            assert isinstance(yaml.safe_load(path.read_text()), dict), path
+
+
+@pytest.mark.parametrize("license_name", ["MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"])
+def test_each_license_gives_its_own_text(tmp_path, license_name):
+    project = render(tmp_path, {"license": license_name, "author_name": "Ada Lovelace"})
+    text = (project / "LICENSE").read_text()
+    expected_first_line = {
+        "MIT": "MIT License",
+        "BSD-3-Clause": "BSD 3-Clause License",
+        "Apache-2.0": "Apache License",
+        "Proprietary": "Copyright (c) Ada Lovelace. All rights reserved.",
+    }[license_name]
+    assert text.strip().splitlines()[0].strip() == expected_first_line
+    assert not (project / "licenses").exists()
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    expected = "LicenseRef-Proprietary" if license_name == "Proprietary" else license_name
+    assert metadata["license"] == expected
+    if license_name != "Apache-2.0":
+        assert "Ada Lovelace" in text
+
+
+@pytest.mark.parametrize("answers", [{}, {"use_drf": False, "use_celery": False}], ids=answers_id)
+def test_two_renders_with_the_same_answers_are_byte_identical(tmp_path, answers):
+    first = render(tmp_path / "first", answers)
+    second = render(tmp_path / "second", answers)
+    names = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert names == sorted(p.relative_to(second) for p in second.rglob("*") if p.is_file())
+    match, mismatch, errors = filecmp.cmpfiles(first, second, names, shallow=False)
+    assert (mismatch, errors) == ([], [])
+    assert len(match) == len(names)
+
+
+def test_text_with_apostrophes_and_markup_lands_safely_everywhere(tmp_path):
+    answers = {
+        "project_name": "O'Brien & Søn <Labs>",
+        "project_slug": "obrien_labs",
+        "description": "Tickets for 'pop-up' events & <b>markets</b>: 100% {curly} fine",
+        "author_name": "Zoë O'Brien-Ngata",
+    }
+    project = render(tmp_path, answers)
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert metadata["description"] == answers["description"]
+    assert metadata["authors"][0]["name"] == answers["author_name"]
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+    namespace: dict = {}
+    settings_source = (project / "config/settings/base.py").read_text()
+    admins_line = next(line for line in settings_source.splitlines() if line.startswith("ADMINS"))
+    exec(admins_line, namespace)
+    assert namespace["ADMINS"][0][0] == answers["author_name"]
+    base_html = (project / "obrien_labs/templates/base.html").read_text()
+    assert "O&#39;Brien &amp; Søn &lt;Labs&gt;" in base_html
+    assert "<Labs>" not in base_html
+    readme = (project / "README.md").read_text()
+    assert readme.startswith("# O'Brien & Søn <Labs>\n")
+    for path in [*project.rglob("*.yml")]:
+        yaml.safe_load(path.read_text())
+
+
+def test_options_reference_names_every_option_and_value():
+    text = (Path(__file__).parent.parent / "docs" / "options.md").read_text()
+    for option, default in DEFAULTS.items():
+        if option.startswith("_"):
+            continue
+        assert f"`{option}`" in text, option
+        values = default if isinstance(default, list) else []
+        if isinstance(default, bool):
+            values = ["true", "false"]
+        for value in values:
+            assert f"`{value}`" in text, (option, value)

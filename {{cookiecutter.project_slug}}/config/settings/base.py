@@ -1,0 +1,225 @@
+"""Settings shared by every environment.
+
+local.py, test.py and production.py import everything from here and override only what differs.
+Every environment variable the project reads is read through `env` below and listed, with a comment,
+in .env.example (tests/test_env_example.py keeps the two in sync).
+"""
+
+from pathlib import Path
+
+import environ
+from csp.constants import NONCE, NONE, SELF
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+APPS_DIR = BASE_DIR / "{{ cookiecutter.project_slug }}"
+
+env = environ.Env()
+# A developer's .env (written by `make install`). Variables already in the environment win, so a
+# deployment's EnvironmentFile or CI's variables are never overridden by a stray file.
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    env.read_env(BASE_DIR / ".env")
+
+# Core
+# ------------------------------------------------------------------------------
+SECRET_KEY = env("DJANGO_SECRET_KEY")
+DEBUG = False
+ALLOWED_HOSTS: list[str] = []
+ROOT_URLCONF = "config.urls"
+# A less guessable admin path keeps password-spraying bots off the login form.
+ADMIN_URL = env("DJANGO_ADMIN_URL", default="admin/")
+WSGI_APPLICATION = "config.wsgi.application"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Internationalisation
+# ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "{{ cookiecutter.timezone }}"
+USE_I18N = True
+USE_TZ = True
+
+# Apps
+# ------------------------------------------------------------------------------
+DJANGO_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    # Before staticfiles, so runserver serves static files the way production does.
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+]
+THIRD_PARTY_APPS = [
+    "csp",
+{%- if cookiecutter.use_drf %}
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+{%- endif %}
+]
+LOCAL_APPS = [
+    "{{ cookiecutter.project_slug }}.users",
+    "{{ cookiecutter.project_slug }}.core",
+]
+# Your own apps go in LOCAL_APPS; keeping the three lists apart keeps template upgrades clean.
+INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
+
+# Middleware
+# ------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+# Content Security Policy (django-csp)
+# ------------------------------------------------------------------------------
+# Nothing loads from another origin, and inline scripts run only with the per-request nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+
+# Templates
+# ------------------------------------------------------------------------------
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [APPS_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+            ],
+        },
+    },
+]
+
+# Database
+# ------------------------------------------------------------------------------
+# PostgreSQL through DATABASE_URL (postgres://user:password@host:5432/name); without it, a SQLite
+# file in the project directory, so a new checkout runs with no service installed.
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+}
+# Reuse connections for a minute instead of opening one per request, and check them before use so
+# a restarted database costs one retry rather than an error.
+DATABASES["default"]["CONN_MAX_AGE"] = 60
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# Authentication
+# ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "users.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+# Argon2 hashes new passwords; the others stay so existing hashes still verify (and are upgraded at
+# the next login).
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Django ships these validators but enables none of them by default.
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# Static and media files
+# ------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [APPS_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = BASE_DIR / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed, compressed copies that browsers may cache forever (local and test use plain files).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# Email
+# ------------------------------------------------------------------------------
+DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.email }}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+ADMINS = [("{{ cookiecutter.author_name }}", "{{ cookiecutter.email }}")]
+MANAGERS = ADMINS
+
+# Logging
+# ------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    # Keep the loggers Django and libraries configure before this dict is applied.
+    "disable_existing_loggers": False,
+    "formatters": {
+        "readable": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "readable"},
+    },
+    "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Scanners send requests for other hosts all day; that is not an error worth a page.
+        "django.security.DisallowedHost": {"level": "CRITICAL", "propagate": True},
+    },
+}
+{%- if cookiecutter.use_drf %}
+
+# Django REST framework
+# ------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "{{ cookiecutter.project_name }} API",
+    "VERSION": "{{ cookiecutter.version }}",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+{%- endif %}
+{%- if cookiecutter.use_celery %}
+
+# Celery
+# ------------------------------------------------------------------------------
+# Read by config/celery_app.py through the CELERY_ namespace.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+# A task is acknowledged only after it ran, so a worker that dies mid-task loses nothing; tasks must
+# therefore be safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60
+CELERY_TASK_TIME_LIMIT = 90
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+{%- endif %}

@@ -1,0 +1,31 @@
+"""Settings for the test suite (pytest reads DJANGO_SETTINGS_MODULE from pyproject.toml)."""
+
+from .base import *  # noqa: F403
+from .base import DATABASES, STORAGES
+
+# A fixed key: tests must not depend on a developer's .env.
+SECRET_KEY = "test-only-secret-key-never-used-outside-the-test-suite"
+
+# The suite runs on SQLite unless DATABASE_URL names another database (CI sets PostgreSQL).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["NAME"] = ":memory:"
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+# A fast hasher: the suite creates many users, and Argon2 is slow by design.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Serve static files from the finders, as in development: the suite never runs collectstatic.
+WHITENOISE_AUTOREFRESH = True
+
+# No manifest to build before tests can render a template.
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+{%- if cookiecutter.use_celery %}
+
+# Call sites are tested with on-commit capture; tasks are called directly. Nothing needs a broker.
+CELERY_TASK_ALWAYS_EAGER = False
+{%- endif %}
