@@ -1,5 +1,5 @@
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-fast lint demo clean
+.PHONY: help venv test test-fast lint demo bench-render clean
 
 PYTHON ?= python3
 VENV := .venv
@@ -39,6 +39,9 @@ demo: venv ## Render a default project into build/demo, install, migrate, serve 
 ifeq ($(DEMO_SERVE),1)
 	cd $(DEMO_DIR)/acme_portal && .venv/bin/python manage.py runserver 127.0.0.1:$(DEMO_PORT)
 endif
+
+bench-render: venv ## Print render, install and rendered-test times and the size of a default render
+	$(BIN)/python tests/bench_render.py
 
 clean: ## Remove the tooling environment and build output
 	rm -rf $(VENV) build .pytest_cache

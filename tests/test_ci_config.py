@@ -7,7 +7,7 @@ import subprocess
 import pytest
 import yaml
 
-from .conftest import TOOL_BIN, render
+from .conftest import TEMPLATE, TOOL_BIN, render
 
 CASES = {
     "github": (".github/workflows/ci.yml", "vendor.github-workflows"),
@@ -43,6 +43,13 @@ def test_a_broken_ci_config_is_caught(tmp_path, ci):
         config["test"]["script"] = {"not": "a list"}
     (project / path).write_text(yaml.safe_dump(config))
     assert validate(project / path, schema).returncode != 0
+
+
+def test_the_template_repositorys_own_workflow_matches_the_schema():
+    workflow = TEMPLATE / ".github/workflows/test.yml"
+    result = validate(workflow, "vendor.github-workflows")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "make test" in workflow.read_text()
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .conftest import DEFAULT_ANSWERS, MINIMAL_ANSWERS, answers_id, run
+from .conftest import DEFAULT_ANSWERS, MINIMAL_ANSWERS, answers_id, render, run
 from .services import require_postgres
 
 pytestmark = pytest.mark.slow
@@ -72,6 +72,19 @@ def test_project_lints_and_type_checks_clean(installed_project, answers):
     project = installed_project(answers)
     run(["make", "lint"], project)
     run(["make", "typecheck"], project)
+
+
+def test_pre_commit_config_is_valid(installed_project):
+    project = installed_project(DEFAULT_ANSWERS)
+    run([".venv/bin/pre-commit", "validate-config", ".pre-commit-config.yaml"], project)
+
+
+def test_pip_installs_the_project_where_uv_is_missing(tmp_path):
+    project = render(tmp_path, MINIMAL_ANSWERS)
+    # An empty UV makes the Makefile fall back to pip, as on a machine without uv.
+    run(["make", "install", "UV="], project, timeout=900)
+    result = manage(project, "check")
+    assert "no issues" in result.stdout
 
 
 def test_make_help_lists_every_target(installed_project):

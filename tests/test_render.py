@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import CODE_OPTIONS, DEFAULTS, TOOL_BIN, answers_id, render
+from .conftest import CODE_OPTIONS, DEFAULTS, TEMPLATE, TOOL_BIN, answers_id, render
 
 COMBINATIONS = [
     dict(zip(CODE_OPTIONS, values, strict=True))
@@ -170,3 +170,24 @@ def test_options_reference_names_every_option_and_value():
             values = ["true", "false"]
         for value in values:
             assert f"`{value}`" in text, (option, value)
+
+
+def test_answers_from_a_config_file_and_a_replay_give_the_same_project(tmp_path):
+    config = tmp_path / "answers.yaml"
+    config.write_text(
+        "default_context:\n"
+        "  project_name: Ledger\n"
+        "  use_celery: false\n"
+        "  username_type: email\n"
+        f"replay_dir: {tmp_path / 'replay'}\n"
+        f"cookiecutters_dir: {tmp_path / 'cookiecutters'}\n"
+    )
+    cookiecutter_bin = str(TOOL_BIN / "cookiecutter")
+    base = [cookiecutter_bin, "--config-file", str(config), str(TEMPLATE)]
+    subprocess.run([*base, "--no-input", "-o", str(tmp_path / "a")], check=True)
+    subprocess.run([*base, "--replay", "-o", str(tmp_path / "b")], check=True)
+    first, second = tmp_path / "a/ledger", tmp_path / "b/ledger"
+    assert not (first / "config/celery_app.py").exists()
+    assert 'USERNAME_FIELD = "email"' in (first / "ledger/users/models.py").read_text()
+    names = sorted(str(p.relative_to(first)) for p in first.rglob("*") if p.is_file())
+    assert filecmp.cmpfiles(first, second, names, shallow=False)[1:] == ([], [])
