@@ -1,6 +1,10 @@
 """The query-budget toolkit catches a page that queries per row, and says where."""
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -23,6 +27,7 @@ from {{ cookiecutter.project_slug }}.users.selectors import users_with_groups
 from .factories import GroupFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
+MIDDLEWARE = "{{ cookiecutter.project_slug }}.testing.middleware.RepeatedQueriesMiddleware"
 
 
 class GroupSizes(ListView):
@@ -62,7 +67,7 @@ def test_constant_queries_reports_the_sql_that_grew_its_table_and_its_line(
     with pytest.raises(QueryBudgetExceeded) as failure:
         constant_queries(lambda: client.get("/group-sizes/"), seed_groups, label="GET /sizes")
     message = str(failure.value)
-    assert "GET /sizes ran 2 queries with 1 row and 26 with 25 rows" in message
+    assert "GET /sizes ran 2 queries after seeding 1 row and 26 after seeding 25 rows" in message
     assert "+24 (1 -> 25) on users_user" in message
     assert 'WHERE "users_user_groups"."group_id" = %s' in message
     assert "from tests/test_query_budget_toolkit.py:" in message
@@ -175,3 +180,37 @@ def test_recorded_counts_fail_a_rise_and_a_drop_until_updated(tmp_path, query_bu
     updating.forget_others(["page"])
     assert updating.save()
     assert json.loads(counts_file.read_text()) == {"page": 4}
+
+
+def test_development_middleware_warns_about_sql_repeated_in_one_request(client, settings, caplog):
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, MIDDLEWARE]
+    settings.REPEATED_QUERIES_WARNING_AT = 10
+    seed_groups(9)
+    client.get("/group-sizes/")
+    assert caplog.records == []
+
+    seed_groups(1)
+    client.get("/group-sizes/")
+    [record] = caplog.records
+    assert record.levelname == "WARNING"
+    assert record.getMessage().startswith("GET /group-sizes/ ran the same SQL 10 times")
+    assert 'WHERE "users_user_groups"."group_id" = %s' in record.getMessage()
+
+
+def test_local_settings_install_the_development_middleware():
+    script = "from django.conf import settings; print(settings.MIDDLEWARE[-1])"
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.local",
+            "DJANGO_READ_DOT_ENV": "false",
+            "DJANGO_SECRET_KEY": "local-settings-test",
+        },
+    )
+    assert result.stdout.strip() == MIDDLEWARE

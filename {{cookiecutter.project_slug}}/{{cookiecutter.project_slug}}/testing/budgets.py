@@ -45,8 +45,8 @@ def grown(small: Recording, large: Recording) -> list[tuple[QueryGroup, int]]:
 def describe_growth(label: str, sizes: tuple[int, int], small: Recording, large: Recording) -> str:
     rows = ("row" if sizes[0] == 1 else "rows", "row" if sizes[1] == 1 else "rows")
     lines = [
-        f"{label} ran {len(small)} queries with {sizes[0]} {rows[0]} and {len(large)} with "
-        f"{sizes[1]} {rows[1]}. These queries grew with the rows:",
+        f"{label} ran {len(small)} queries after seeding {sizes[0]} {rows[0]} and {len(large)} "
+        f"after seeding {sizes[1]} {rows[1]}. These queries grew with the rows:",
     ]
     for group, before in grown(small, large):
         count = f"+{group.count - before} ({before} -> {group.count})"
