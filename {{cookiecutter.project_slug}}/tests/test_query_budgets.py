@@ -30,7 +30,7 @@ def test_recorded_counts_name_only_existing_routes(recorded_query_counts):
     if not recorded_query_counts.update:
         assert stale == [], (
             f"{recorded_query_counts.path.name} records routes that no longer exist: {stale}. "
-            "Run `pytest --update-query-counts` to drop them."
+            "Run `make query-counts` to drop them."
         )
 
 

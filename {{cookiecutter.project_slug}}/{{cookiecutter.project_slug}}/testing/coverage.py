@@ -208,7 +208,7 @@ class RecordedCounts:
         recorded = self.recorded.get(route_id)
         if self.update or recorded == count:
             return
-        hint = f"run `pytest --update-query-counts` and commit {self.path.name}"
+        hint = f"run `make query-counts` and commit {self.path.name}"
         if recorded is None:
             raise RouteNotCovered(f"{route_id} has no recorded query count (ran {count}): {hint}.")
         if count > recorded:
