@@ -81,7 +81,7 @@ def test_a_query_per_row_in_the_users_serializer_fails_the_suite(installed_proje
         serializers,
         '    class Meta:\n        model = get_user_model()\n        fields = [\n            "id",',
         "    permission_count = serializers.SerializerMethodField()\n\n"
-        "    def get_permission_count(self, user):\n"
+        "    def get_permission_count(self, user) -> int:\n"
         "        return user.user_permissions.count()\n\n"
         '    class Meta:\n        model = get_user_model()\n        fields = [\n            "id",',
     )

@@ -34,6 +34,11 @@ def test_recorded_counts_name_only_existing_routes(recorded_query_counts):
         )
 
 
+def test_exemptions_name_existing_routes():
+    unknown = sorted(set(seeds.exemptions) - {route.id for route in ROUTES})
+    assert unknown == [], f"tests/seeds.py exempts routes that do not exist: {unknown}"
+
+
 def test_every_list_page_is_found():
     found = {route.id for route in ROUTES}
     assert {"admin:users_user_changelist", "admin:auth_group_changelist"} <= found

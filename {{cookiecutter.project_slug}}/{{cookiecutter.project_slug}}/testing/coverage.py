@@ -12,11 +12,10 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.db.models import Model
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.views.generic.list import MultipleObjectMixin
 
@@ -24,6 +23,9 @@ from django.views.generic.list import MultipleObjectMixin
 from . import drf
 {% endif -%}
 from .budgets import Measurement, QueryBudgetExceeded, constant_queries
+
+if TYPE_CHECKING:
+    from django.test import Client
 
 # A seed adds `count` rows of its model, visible to `requester` (the superuser making requests).
 Seed = Callable[[int, Any], object]

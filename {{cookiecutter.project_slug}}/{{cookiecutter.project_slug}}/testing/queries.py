@@ -2,8 +2,9 @@
 
 Django hands `execute_wrapper` the SQL with its `%s` placeholders still in place and the values
 apart, so the same query run for each of 25 rows arrives as 25 copies of one string: grouping
-needs no parsing. Only `IN (%s, %s, ...)` lists are folded, because their length follows the rows.
-Queries run in other threads are not seen.
+needs no parsing. Only what follows the number of rows is folded: `IN (%s, %s, ...)` lists,
+multi-row VALUES, and the LIMIT and OFFSET numbers Django writes into the SQL. Queries run in
+other threads are not seen.
 """
 
 from __future__ import annotations
@@ -57,8 +58,10 @@ def admin_column(frame: FrameType) -> str | None:
 
 
 def project_line(frame: FrameType) -> tuple[str, bool] | None:
-    """The frame's line if it is the project's own code (not a library, not this package),
-    and whether it is in the tests."""
+    """("path:line in function", is_a_test) for the project's own code, else None.
+
+    Libraries and this package are not the project's code: their lines explain nothing.
+    """
     filename = Path(frame.f_code.co_filename)
     base_dir = Path(settings.BASE_DIR)
     if (
