@@ -65,9 +65,9 @@ def test_constant_queries_reports_the_sql_that_grew_its_table_and_its_line(
 ):
     settings.ROOT_URLCONF = __name__
     with pytest.raises(QueryBudgetExceeded) as failure:
-        constant_queries(lambda: client.get("/group-sizes/"), seed_groups, label="GET /sizes")
+        constant_queries(lambda: client.get("/group-sizes/"), seed_groups, label="Group sizes")
     message = str(failure.value)
-    assert "GET /sizes ran 2 queries after seeding 1 row and 26 after seeding 25 rows" in message
+    assert "Group sizes ran 2 queries after seeding 1 row and 26 after seeding 25 rows" in message
     assert "+24 (1 -> 25) on users_user" in message
     assert 'WHERE "users_user_groups"."group_id" = %s' in message
     assert "from tests/test_query_budget_toolkit.py:" in message
