@@ -28,6 +28,8 @@ LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
 
 MANIFEST: tuple[Rule, ...] = (
     Rule("use_drf", False, ("{slug}/api", "tests/test_api.py", "docs/api.md")),
+    # Query budgets: the REST framework side of the toolkit (routes, serializer fields).
+    Rule("use_drf", False, ("{slug}/testing/drf.py",)),
     Rule("use_celery", False, ("config/celery_app.py", "tests/test_celery.py", "docs/tasks.md")),
     Rule("use_sentry", False, ("config/sentry.py", "tests/test_sentry.py")),
     Rule("username_type", "username", ("{slug}/users/managers.py",)),

@@ -2,6 +2,9 @@ import pytest
 
 from .factories import UserFactory
 
+# Query-budget fixtures (query_budget, constant_queries) and the --update-query-counts option.
+pytest_plugins = ["{{ cookiecutter.project_slug }}.testing.pytest_plugin"]
+
 PASSWORD = "correct horse battery staple"
 
 

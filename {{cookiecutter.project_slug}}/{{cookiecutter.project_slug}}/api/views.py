@@ -1,6 +1,18 @@
-from rest_framework import generics
+from rest_framework import generics, permissions
 
-from .serializers import UserSerializer
+from {{ cookiecutter.project_slug }}.users.selectors import users_with_groups
+
+from .serializers import UserListSerializer, UserSerializer
+
+
+class UserListView(generics.ListAPIView):
+    """Every user with their groups, for staff."""
+
+    serializer_class = UserListSerializer
+    permission_classes = [permissions.IsAdminUser]
+
+    def get_queryset(self):
+        return users_with_groups()
 
 
 class MeView(generics.RetrieveUpdateAPIView):
