@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,18 +23,23 @@ def manage(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     return run([".venv/bin/python", "manage.py", *args], project, **env)
 
 
-def fresh_database(project: Path, server_url: str, name: str) -> str:
-    """Drop and create database `name` on the server; return its URL."""
-    parts = urlsplit(server_url)
-    script = (
+@contextlib.contextmanager
+def fresh_database(project: Path, server_url: str, label: str) -> Iterator[str]:
+    """A new, empty database on the server for the duration; yields its URL, drops it after."""
+    # The process id keeps parallel runs on one server (xdist workers, other checkouts) apart.
+    name = f"keel_{label}_{os.getpid()}"
+    drop = (
         "import psycopg, sys\n"
         "with psycopg.connect(sys.argv[1], autocommit=True) as db:\n"
-        "    db.execute(f'DROP DATABASE IF EXISTS {sys.argv[2]} WITH (FORCE)')\n"
-        "    db.execute(f'DROP DATABASE IF EXISTS test_{sys.argv[2]} WITH (FORCE)')\n"
-        "    db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
+        "    for name in (sys.argv[2], 'test_' + sys.argv[2]):\n"
+        "        db.execute(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')\n"
     )
-    run([".venv/bin/python", "-c", script, server_url, name], project)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    create = drop + "    db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
+    run([".venv/bin/python", "-c", create, server_url, name], project)
+    try:
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
+    finally:
+        run([".venv/bin/python", "-c", drop, server_url, name], project)
 
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
@@ -50,21 +58,23 @@ def test_project_checks_migrates_and_passes_its_suite_on_sqlite(installed_projec
 def test_project_migrates_and_passes_its_suite_on_postgresql(installed_project, answers):
     server = require_postgres()
     project = installed_project(answers)
-    name = f"keel_{'default' if not answers else 'minimal'}"
-    url = fresh_database(project, server, name)
-    manage(project, "migrate", "--noinput", DATABASE_URL=url)
-    tables = manage(
-        project,
-        "shell",
-        "--verbosity=0",
-        "-c",
-        "from django.db import connection; print(connection.vendor, "
-        "'users_user' in connection.introspection.table_names())",
-        DATABASE_URL=url,
-    )
-    assert tables.stdout.split() == ["postgresql", "True"]
-    result = run([".venv/bin/pytest", "-q", "-p", "no:cacheprovider"], project, DATABASE_URL=url)
-    assert re.search(r"\d+ passed", result.stdout)
+    label = "default" if not answers else "minimal"
+    with fresh_database(project, server, label) as url:
+        manage(project, "migrate", "--noinput", DATABASE_URL=url)
+        tables = manage(
+            project,
+            "shell",
+            "--verbosity=0",
+            "-c",
+            "from django.db import connection; print(connection.vendor, "
+            "'users_user' in connection.introspection.table_names())",
+            DATABASE_URL=url,
+        )
+        assert tables.stdout.split() == ["postgresql", "True"]
+        result = run(
+            [".venv/bin/pytest", "-q", "-p", "no:cacheprovider"], project, DATABASE_URL=url
+        )
+        assert re.search(r"\d+ passed", result.stdout)
 
 
 @pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
