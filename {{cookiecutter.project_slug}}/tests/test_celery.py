@@ -94,6 +94,29 @@ def test_manage_py_check_refuses_a_visibility_timeout_set_too_short_in_the_envir
     assert "celery.E001" in result.stderr
 
 
+def test_a_worker_process_finds_every_task_of_the_project():
+    # What `celery -A config worker` imports at start-up, in a fresh interpreter. Django's checks
+    # are skipped: they import the tasks modules themselves.
+    script = (
+        "from config import celery_app\n"
+        "celery_app.loader.import_default_modules()\n"
+        "print(*sorted(celery_app.tasks))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        | {"CELERY_SKIP_CHECKS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    registered = result.stdout.split()
+    assert send_welcome_email.name in registered
+    assert clear_expired_sessions.name in registered
+
+
 def test_clearing_expired_sessions_runs_daily_from_beat():
     schedule = celery_app.conf.beat_schedule["clear-expired-sessions"]
     assert schedule["task"] == clear_expired_sessions.name
