@@ -2,7 +2,7 @@
 
 Used by test_celery_reliability.py and, as a script, to measure throughput and recovery:
 
-    .venv/bin/python -m tests.celery_harness [--tasks 500]
+    .venv/bin/python -m tests.celery_harness [--tasks 1000] [--pause 0] [--restart]
 
 The tasks live in a module written outside the project (on PYTHONPATH, loaded with the worker's
 `--include`), so the installed project that other tests share is left untouched. Each task is
@@ -289,6 +289,7 @@ class Harness:
     def start_worker(self) -> Worker:
         self.started += 1
         log = self.workdir / f"worker-{self.started}.log"
+        output = log.open("wb")
         process = subprocess.Popen(
             [
                 str(self.project / ".venv/bin/celery"),
@@ -308,10 +309,11 @@ class Harness:
             ],
             cwd=self.project,
             env=self.env(),
-            stdout=log.open("wb"),
+            stdout=output,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        output.close()  # the worker has its own copy
         return Worker(process, log)
 
     def wait_until(self, done: int, timeout: float) -> Counts:
@@ -339,6 +341,26 @@ def measure(harness: Harness) -> None:
     )
 
 
+def measure_restart_at_once(harness: Harness) -> None:
+    """Kill a whole worker and restart it at once, as a service manager would."""
+    harness.reset()
+    worker = harness.start_worker()
+    harness.wait_until(harness.total // 5, timeout=300)
+    worker.kill_all()
+    killed = time.time()
+    worker = harness.start_worker()
+    try:
+        counts = harness.wait_until(harness.total, timeout=600)
+    finally:
+        worker.stop()
+    repeat = harness.last_repeat_started()
+    print(
+        f"whole worker killed and restarted at once, visibility timeout "
+        f"{harness.visibility_timeout}s: its tasks ran again after "
+        f"{'never' if repeat is None else f'{repeat - killed:.1f}s'} ({counts.summary()})"
+    )
+
+
 def main() -> int:
     import argparse
     import tempfile
@@ -349,6 +371,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=500)
     parser.add_argument("--pause", type=float, default=0.0)
+    parser.add_argument(
+        "--restart", action="store_true", help="also time recovery from a killed worker"
+    )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="keel-celery-bench-") as temp:
         project = render(Path(temp), {})
@@ -361,10 +386,14 @@ def main() -> int:
             Path(temp) / "harness",
             POSTGRES_URL,
             os.environ.get("KEEL_CELERY_BROKER_URL", "redis://127.0.0.1:6379/6"),
+            # Not the reliability test's database: both may run at once.
+            database="keel_celery_bench",
             total=options.tasks,
             pause=options.pause,
         )
         measure(harness)
+        if options.restart:
+            measure_restart_at_once(harness)
     return 0
 
 
