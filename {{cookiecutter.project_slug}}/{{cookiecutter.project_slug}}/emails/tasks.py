@@ -37,8 +37,9 @@ def send_welcome_email(user_id: int) -> None:
         logger.info("Welcome email to user %s was already sent", user_id)
         return
     # The record and the sending share one transaction: a failed send leaves no record, so the
-    # retry sends again; a second delivery waits on the first one's row lock, then finds the record
-    # and stops. Only a crash between the mail server's acceptance and the commit sends twice.
+    # retry sends again; a second delivery running meanwhile waits on the unique constraint, then
+    # fails it and stops. Only a crash between the mail server's acceptance and the commit sends
+    # twice.
     try:
         with transaction.atomic():
             SentEmail.objects.create(user=user, kind=SentEmail.Kind.WELCOME)
