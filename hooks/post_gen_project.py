@@ -27,10 +27,28 @@ class Rule(NamedTuple):
 LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
 
 MANIFEST: tuple[Rule, ...] = (
-    Rule("use_drf", False, ("{slug}/api", "tests/test_api.py", "docs/api.md")),
-    # Query budgets: the REST framework side of the toolkit (routes, serializer fields).
-    Rule("use_drf", False, ("{slug}/testing/drf.py",)),
-    Rule("use_celery", False, ("config/celery_app.py", "tests/test_celery.py", "docs/tasks.md")),
+    Rule(
+        "use_drf",
+        False,
+        (
+            "{slug}/api",
+            "{slug}/testing/drf.py",  # the REST framework side of the query-budget toolkit
+            "tests/test_api.py",
+            "docs/api.md",
+        ),
+    ),
+    Rule(
+        "use_celery",
+        False,
+        (
+            "config/celery_app.py",
+            "config/celery_checks.py",
+            "{slug}/emails",
+            "{slug}/core/tasks.py",
+            "tests/test_celery.py",
+            "docs/tasks.md",
+        ),
+    ),
     Rule("use_sentry", False, ("config/sentry.py", "tests/test_sentry.py")),
     Rule("username_type", "username", ("{slug}/users/managers.py",)),
     Rule("ci", "none", (".github", ".gitlab-ci.yml")),

@@ -61,6 +61,9 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "{{ cookiecutter.project_slug }}.users",
     "{{ cookiecutter.project_slug }}.core",
+{%- if cookiecutter.use_celery %}
+    "{{ cookiecutter.project_slug }}.emails",
+{%- endif %}
 ]
 # Your own apps go in LOCAL_APPS; keeping the three lists apart keeps template upgrades clean.
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -237,8 +240,23 @@ CELERY_RESULT_SERIALIZER = "json"
 # A task is acknowledged only after it ran, so a worker that dies mid-task loses nothing; tasks must
 # therefore be safe to run twice.
 CELERY_TASK_ACKS_LATE = True
+# Each worker process reserves one task at a time, so a crash puts back at most one per process.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 60
-CELERY_TASK_TIME_LIMIT = 90
+# A task whose process was killed (out of memory, for instance) is retried like Task.retry(), so it
+# runs at most max_retries more times instead of looping forever.
+CELERY_TASK_RETRY_ON_WORKER_LOST = True
+# The soft limit raises SoftTimeLimitExceeded inside the task; the hard limit kills its process.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
+# Redis redelivers a task not acknowledged within the visibility timeout, even if it is still
+# running: it must exceed the hard time limit and the longest countdown (config/celery_checks.py).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# When the broker connection drops, running tasks can no longer be acknowledged and will be
+# delivered again: stop them rather than let both copies run.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# Workers log through LOGGING above (config/celery_app.py applies it), not handlers of their own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 {%- endif %}

@@ -26,6 +26,7 @@ STORAGES = {
 }
 {%- if cookiecutter.use_celery %}
 
-# Call sites are tested with on-commit capture; tasks are called directly. Nothing needs a broker.
+# Eager mode only imitates a worker: tasks are called directly, call sites are tested with
+# on-commit capture, and one test runs a real worker against Redis (tests/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = False
 {%- endif %}
