@@ -60,6 +60,7 @@ THIRD_PARTY_APPS = [
 LOCAL_APPS = [
     "{{ cookiecutter.project_slug }}.users",
     "{{ cookiecutter.project_slug }}.core",
+    # Your apps:
 ]
 # Your own apps go in LOCAL_APPS; keeping the three lists apart keeps template upgrades clean.
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -223,3 +224,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 {%- endif %}
+
+# This project's own settings
+# ------------------------------------------------------------------------------
+# Last, so they can extend or override anything above. Template upgrades rewrite this file but
+# never project.py, so what you add there merges without conflicts.
+from config.settings.project import *  # noqa: E402, F403
