@@ -446,7 +446,15 @@ def test_a_second_upgrade_from_a_fresh_clone_still_merges(tmp_path, history):
 def test_the_upgraded_project_installs_and_passes_its_own_suite(tmp_path, history):
     project = start_project(history.old_projects["defaults"], tmp_path)
     run(["make", "install"], project)
+    listed = run(["make", "help"], project).stdout
+    for target in ("template-check", "template-diff", "template-upgrade"):
+        assert re.search(rf"^\s+{target}\s", listed, re.MULTILINE), target
+    check = subprocess.run(["make", "template-check"], cwd=project, env=tool_env())
+    assert check.returncode != 0  # a newer template commit exists
     run(["make", "template-upgrade"], project, **GIT_IDENTITY)  # with the project's own cruft
+    run(["make", "template-check"], project)
+    diff = run(["make", "template-diff"], project).stdout
+    assert f'"{SLUG}.shop",' in diff  # the local edits are what differs from the template
     run(["make", "install"], project)
     run(["make", "test"], project)
     run(["make", "check"], project)
