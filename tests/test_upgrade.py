@@ -200,10 +200,10 @@ def start_project(pristine: Path, workdir: Path, edit=apply_local_edits) -> Path
     return clone
 
 
-def upgrade(project: Path) -> subprocess.CompletedProcess[str]:
+def upgrade(project: Path, *make_args: str) -> subprocess.CompletedProcess[str]:
     """`make template-upgrade` with the tooling environment's cruft (same pins as the project's)."""
     return subprocess.run(
-        ["make", "template-upgrade", f"BIN={TOOL_BIN}"],
+        ["make", "template-upgrade", f"BIN={TOOL_BIN}", *make_args],
         cwd=project,
         capture_output=True,
         text=True,
@@ -302,6 +302,20 @@ def test_a_dirty_template_records_nothing_and_prints_a_working_link_command(
     assert record["commit"] == commit
     assert record["context"]["cookiecutter"]["use_drf"] is False
     assert record["context"]["cookiecutter"]["username_type"] == "email"
+
+
+def test_a_clone_of_a_shared_template_records_the_shared_repository(tmp_path, template_repo):
+    template, commit = template_repo
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(template), str(clone))
+    record = json.loads((render_from(clone, tmp_path / "a", {}) / ".cruft.json").read_text())
+    assert (record["template"], record["commit"]) == (str(template), commit)
+
+    # A commit only this checkout has: the shared repository could not give it back.
+    (clone / "README.md").write_text("A local experiment.\n")
+    local_commit = commit_all(clone, "Local experiment")
+    record = json.loads((render_from(clone, tmp_path / "b", {}) / ".cruft.json").read_text())
+    assert (record["template"], record["commit"]) == (str(clone), local_commit)
 
 
 @pytest.mark.parametrize(
@@ -412,6 +426,13 @@ def test_a_second_upgrade_from_a_fresh_clone_still_merges(tmp_path, history):
     """The merge base of the second upgrade was never committed; the upgrade must supply it."""
     template = tmp_path / "template"
     git(tmp_path, "clone", "--quiet", str(history.template), str(template))
+    # The newest template changes a line within three lines of the project's own LOCAL_APPS
+    # edit, so its patch does not apply as it is and git needs the merge base.
+    settings = template / "{{cookiecutter.project_slug}}" / SETTINGS
+    text = settings.read_text()
+    assert text.count("    # Your apps:\n]\n") == 1
+    settings.write_text(text.replace("    # Your apps:\n]\n", "    # Your apps:\n]\n# Reviewed.\n"))
+    newest = commit_all(template, "Newest template")
 
     def point_at_this_template(project: Path) -> None:
         apply_local_edits(project)
@@ -419,25 +440,20 @@ def test_a_second_upgrade_from_a_fresh_clone_still_merges(tmp_path, history):
         record["template"] = str(template)
         (project / ".cruft.json").write_text(json.dumps(record, indent=2) + "\n")
 
-    # The project starts at the old version, then upgrades once and commits.
+    # First to the newer version only (TO=), committed; then, from a fresh clone, to the newest.
     first = start_project(history.old_projects["defaults"], tmp_path, point_at_this_template)
-    result = upgrade(first)
+    result = upgrade(first, f"TO={history.new}")
     assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((first / ".cruft.json").read_text())["commit"] == history.new
+    assert "# Reviewed." not in (first / SETTINGS).read_text()
     commit_all(first, "Upgrade the template")
-
-    # The template then changes a line within three lines of the project's own LOCAL_APPS edit,
-    # so the patch no longer applies as it is and git needs the merge base.
-    settings = template / "{{cookiecutter.project_slug}}" / SETTINGS
-    text = settings.read_text()
-    assert text.count("    # Your apps:\n]\n") == 1
-    settings.write_text(text.replace("    # Your apps:\n]\n", "    # Your apps:\n]\n# Reviewed.\n"))
-    commit_all(template, "Newest template")
 
     second = tmp_path / "second"
     git(tmp_path, "clone", "--quiet", "--no-local", str(first), str(second))
     result = upgrade(second)
     assert result.returncode == 0, result.stdout + result.stderr
     assert leftovers(second) == []
+    assert json.loads((second / ".cruft.json").read_text())["commit"] == newest
     assert "# Reviewed." in (second / SETTINGS).read_text()
     assert f'    "{SLUG}.shop",' in (second / SETTINGS).read_text()
 
