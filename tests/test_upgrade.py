@@ -371,6 +371,9 @@ def test_upgrade_merges_cleanly_and_matches_a_fresh_render_with_the_same_edits(
     again = upgrade(project)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "nothing to do" in again.stdout
+    back = upgrade(project, f"TO={history.old}")  # an older version is never merged backwards
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert "nothing to do" in back.stdout
     assert git(project, "status", "--porcelain") == ""
 
 

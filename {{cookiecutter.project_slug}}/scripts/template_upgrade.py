@@ -206,7 +206,9 @@ def upgrade(to: str | None) -> int:
         new_commit = git("rev-parse", "HEAD", cwd=template).strip()
         old_commit = record["commit"]
         old_version = template_version(record)
-        if new_commit == old_commit:
+        older = ["git", "merge-base", "--is-ancestor", new_commit, old_commit]
+        if subprocess.run(older, cwd=template, capture_output=True).returncode == 0:
+            # The same commit, or one the project's version already contains: never go back.
             print(f"Already on template {old_version} ({old_commit[:12]}); nothing to do.")
             return 0
 
