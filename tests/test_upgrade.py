@@ -359,6 +359,10 @@ def test_upgrade_merges_cleanly_and_matches_a_fresh_render_with_the_same_edits(
     assert result.returncode == 0, result.stdout + result.stderr
     assert NOTE in result.stdout
     assert f"to {NEW_VERSION}" in result.stdout
+    old_version = json.loads((history.old_projects[key] / ".cruft.json").read_text())["context"][
+        "cookiecutter"
+    ]["_template_version"]
+    assert f"## {old_version}" not in result.stdout  # notes of the version already had
     assert leftovers(project) == []
     assert not (project / history.deleted).exists()
 
