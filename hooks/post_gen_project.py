@@ -119,8 +119,13 @@ def remote_url(template: str) -> str:
 def template_checkout(answers: dict) -> Path | None:
     """The directory cookiecutter rendered from (a relative path is relative to where it ran)."""
     repo_dir = Path(answers["_repo_dir"]).expanduser()
-    bases = [Path(os.environ.get("PWD", "")), Path(answers["_output_dir"])]
-    candidates = [repo_dir] if repo_dir.is_absolute() else [base / repo_dir for base in bases]
+    if repo_dir.is_absolute():
+        candidates = [repo_dir]
+    else:
+        # cookiecutter runs hooks from inside the template directory, so on Linux its working
+        # directory names it; elsewhere try the shell's directory and the output directory.
+        bases = [Path(os.environ.get("PWD", "")), Path(answers["_output_dir"])]
+        candidates = [Path(f"/proc/{os.getppid()}/cwd"), *(base / repo_dir for base in bases)]
     for candidate in candidates:
         if (candidate / "cookiecutter.json").is_file():
             return candidate.resolve()

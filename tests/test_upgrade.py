@@ -304,6 +304,15 @@ def test_a_dirty_template_records_nothing_and_prints_a_working_link_command(
     assert record["context"]["cookiecutter"]["username_type"] == "email"
 
 
+def test_a_relative_template_path_is_recorded_absolute(tmp_path, template_repo):
+    template, commit = template_repo
+    output = tmp_path / "elsewhere"
+    command = [str(TOOL_BIN / "cookiecutter"), "--no-input", "-o", str(output), template.name]
+    run(command, template.parent, PWD="/")  # a launcher that left PWD behind
+    record = json.loads((output / SLUG / ".cruft.json").read_text())
+    assert (record["template"], record["commit"]) == (str(template), commit)
+
+
 def test_a_clone_of_a_shared_template_records_the_shared_repository(tmp_path, template_repo):
     template, commit = template_repo
     clone = tmp_path / "clone"
