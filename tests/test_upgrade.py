@@ -9,12 +9,14 @@ committed objects travel, as on a teammate's machine) and upgraded.
 
 from __future__ import annotations
 
+import ast
 import filecmp
 import json
 import re
 import shlex
 import shutil
 import subprocess
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from .conftest import (
     TEMPLATE,
     TOOL_BIN,
     answers_id,
+    render,
     run,
     tool_env,
 )
@@ -352,6 +355,27 @@ def test_changelog_and_upgrade_notes_have_a_section_for_the_current_version():
     for name in ("CHANGELOG.md", "UPGRADING.md"):
         headings = re.findall(r"^## (\S+)", (TEMPLATE / name).read_text(), re.MULTILINE)
         assert headings and headings[0] == version, f"{name} starts with {headings[:1]}"
+
+
+@pytest.mark.parametrize("answers", SCENARIOS, ids=answers_id)
+def test_extension_points_come_after_everything_the_template_owns(tmp_path, answers):
+    """Local additions sit below every template line, so template additions never touch them."""
+    project = render(tmp_path, answers)
+    base = ast.parse((project / SETTINGS).read_text())
+    last = base.body[-1]
+    assert isinstance(last, ast.ImportFrom) and last.module == "config.settings.project"
+    assert (project / "config/settings/project.py").read_text().count("\n") > 1
+    closing = {
+        SETTINGS: ("LOCAL_APPS = [", "    # Your apps:\n]"),
+        "config/urls.py": ("urlpatterns = [", "    # Your URLs:\n]"),
+        "pyproject.toml": ("dependencies = [", "    # Your dependencies:\n]"),
+    }
+    for name, (opening, end) in closing.items():
+        text = (project / name).read_text()
+        start = text.index(opening)
+        assert text.index("\n]", start) + 2 == text.index(end, start) + len(end), name
+    skip = tomllib.loads((project / "pyproject.toml").read_text())["tool"]["cruft"]["skip"]
+    assert {".env", "config/settings/project.py"} <= set(skip)
 
 
 # Upgrading ---------------------------------------------------------------------------------------
