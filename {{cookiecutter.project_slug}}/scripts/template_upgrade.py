@@ -30,8 +30,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RECORD = ROOT / ".cruft.json"
 DOCS = "docs/upgrading.md"
-# Directories no template renders; walking them would only cost time.
-UNTEMPLATED_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
 CONFLICT_MARKER = re.compile(rb"^<<<<<<< ", re.MULTILINE)
 NOTES_HEADING = re.compile(r"^## (?:\[?v?)(\d[^\s\]]*)", re.MULTILINE)
 
@@ -75,6 +73,11 @@ def run(command: list[str], cwd: Path = ROOT, stdin: str | None = None) -> str:
 
 def git(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> str:
     return run(["git", *args], cwd=cwd, stdin=stdin)
+
+
+def git_paths(*args: str) -> list[str]:
+    """Paths a git listing command prints, read with -z so no name comes back quoted."""
+    return [path for path in git(*args, "-z").split("\0") if path]
 
 
 def read_record() -> dict:
@@ -122,9 +125,9 @@ def is_skipped(path: str, patterns: list[str]) -> bool:
 
 
 def files_under(root: Path) -> dict[str, Path]:
+    """Every file of a rendering, by its path relative to `root`."""
     found = {}
-    for directory, subdirectories, names in os.walk(root):
-        subdirectories[:] = [name for name in subdirectories if name not in UNTEMPLATED_DIRS]
+    for directory, _, names in os.walk(root):
         for name in names:
             path = Path(directory, name)
             found[path.relative_to(root).as_posix()] = path
@@ -149,8 +152,8 @@ def store_blobs(files: dict[str, Path]) -> None:
 
 
 def changed_paths() -> list[str]:
-    tracked = git("diff", "--name-only", "HEAD").splitlines()
-    untracked = git("ls-files", "--others", "--exclude-standard").splitlines()
+    tracked = git_paths("diff", "--name-only", "HEAD")
+    untracked = git_paths("ls-files", "--others", "--exclude-standard")
     return sorted(set(tracked + untracked))
 
 
@@ -159,9 +162,10 @@ def find_problems(dropped: list[str], deleted: list[str]) -> Problems:
     # cruft cannot delete a file the project changed, and says nothing about it.
     problems.kept = [path for path in deleted if (ROOT / path).exists()]
     problems.unmerged = sorted(
-        {line.split("\t", 1)[1] for line in git("ls-files", "--unmerged").splitlines()}
+        {entry.split("\t", 1)[1] for entry in git_paths("ls-files", "--unmerged")}
     )
-    problems.rejected = sorted(path for path in files_under(ROOT) if path.endswith(".rej"))
+    # Ignored ones too: a .gitignore must not hide them.
+    problems.rejected = sorted(git_paths("ls-files", "--others", "*.rej"))
     problems.markers = [
         path
         for path in changed_paths()
@@ -224,7 +228,7 @@ def upgrade(to: str | None) -> int:
             for path, old in old_files.items()
             if path != RECORD.name and not is_skipped(path, skipped)
         }
-        project_files = files_under(ROOT)
+        project_files = set(git_paths("ls-files"))  # the tree is clean: its files are the index
         # cruft drops template changes to files the project deleted; name them instead.
         dropped = [
             path
