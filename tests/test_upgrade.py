@@ -43,6 +43,8 @@ ADDED = "docs/added-in-newer-template.md"
 # The newer template deletes the first of these that exists (others may move files meanwhile).
 DELETION_CANDIDATES = [".pre-commit-config.yaml", "docs/development.md", "manage.py"]
 NEW_VERSION = "99.0.0"
+DEPENDENCIES_MARKER = "    # Your dependencies:\n"
+NEW_DEPENDENCY = '    "asgiref>=3.8",\n'  # already installed with Django: no download
 NOTE = "Rename SHOP_TIMEOUT to SHOP_TIMEOUT_SECONDS in your environment."
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Keel Tests",
@@ -106,6 +108,11 @@ def make_newer_commit(template: Path) -> str:
     text = settings.read_text()
     assert len(SETTINGS_LINE.findall(text)) == 1, "the settings line the test changes moved"
     settings.write_text(SETTINGS_LINE.sub(NEW_SETTINGS_LINE, text))
+    # A dependency added right above the project's own: the marker line keeps the two apart.
+    pyproject = inner / "pyproject.toml"
+    text = pyproject.read_text()
+    assert text.count(DEPENDENCIES_MARKER) == 1
+    pyproject.write_text(text.replace(DEPENDENCIES_MARKER, NEW_DEPENDENCY + DEPENDENCIES_MARKER))
     (inner / ADDED).write_text("# Added in the newer template\n")
     (inner / deleted_path(template)).unlink()
     context = template / "cookiecutter.json"
@@ -398,6 +405,7 @@ def test_upgrade_merges_cleanly_and_matches_a_fresh_render_with_the_same_edits(
     assert f"## {old_version}" not in result.stdout  # notes of the version already had
     assert leftovers(project) == []
     assert not (project / history.deleted).exists()
+    assert NEW_DEPENDENCY + DEPENDENCIES_MARKER in (project / "pyproject.toml").read_text()
 
     expected = tmp_path / "expected"
     shutil.copytree(history.new_projects[key], expected)
