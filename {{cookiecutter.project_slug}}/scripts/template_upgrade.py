@@ -204,7 +204,13 @@ def upgrade(to: str | None) -> int:
     with tempfile.TemporaryDirectory(prefix="template-upgrade-") as scratch:
         workdir = Path(scratch)
         template = workdir / "template"
-        git("clone", "--quiet", record["template"], str(template), cwd=workdir)
+        try:
+            git("clone", "--quiet", record["template"], str(template), cwd=workdir)
+        except UpgradeError as error:
+            raise UpgradeError(
+                f'{error}\nIf the template moved, set its new location as "template" in '
+                f"{RECORD.name} and commit that first (see {DOCS})."
+            ) from error
         if to:
             git("checkout", "--quiet", to, cwd=template)
         new_commit = git("rev-parse", "HEAD", cwd=template).strip()
