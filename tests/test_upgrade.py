@@ -317,7 +317,10 @@ def test_a_dirty_template_records_nothing_and_prints_a_working_link_command(
 def test_a_relative_template_path_is_recorded_absolute(tmp_path, template_repo):
     template, commit = template_repo
     output = tmp_path / "elsewhere"
-    command = [str(TOOL_BIN / "cookiecutter"), "--no-input", "-o", str(output), template.name]
+    config = tmp_path / "config.yaml"  # keeps the replay file out of the home directory
+    config.write_text(json.dumps({"replay_dir": str(tmp_path / "replay")}))
+    command = [str(TOOL_BIN / "cookiecutter"), "--no-input", "--config-file", str(config)]
+    command += ["-o", str(output), template.name]
     run(command, template.parent, PWD="/")  # a launcher that left PWD behind
     record = json.loads((output / SLUG / ".cruft.json").read_text())
     assert (record["template"], record["commit"]) == (str(template), commit)
