@@ -38,10 +38,11 @@ def mentions_of(path: str) -> list[str]:
 
 
 def kept_text(project: Path) -> dict[str, str]:
+    # .cruft.json is left out: the template record lists every answer, switched-off ones too.
     return {
         str(path.relative_to(project)): path.read_text(encoding="utf-8")
         for path in project.rglob("*")
-        if path.is_file() and ".venv" not in path.parts
+        if path.is_file() and ".venv" not in path.parts and path.name != ".cruft.json"
     }
 
 

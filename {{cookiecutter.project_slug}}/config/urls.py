@@ -9,4 +9,5 @@ urlpatterns = [
     path("api/", include("{{ cookiecutter.project_slug }}.api.urls")),
 {%- endif %}
     path(settings.ADMIN_URL, admin.site.urls),
+    # Your URLs:
 ]

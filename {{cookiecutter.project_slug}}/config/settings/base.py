@@ -64,6 +64,7 @@ LOCAL_APPS = [
 {%- if cookiecutter.use_celery %}
     "{{ cookiecutter.project_slug }}.emails",
 {%- endif %}
+    # Your apps:
 ]
 # Your own apps go in LOCAL_APPS; keeping the three lists apart keeps template upgrades clean.
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -260,3 +261,9 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Workers log through LOGGING above (config/celery_app.py applies it), not handlers of their own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 {%- endif %}
+
+# This project's own settings
+# ------------------------------------------------------------------------------
+# Last, so they can extend or override anything above. Template upgrades rewrite this file but
+# never project.py, so what you add there merges without conflicts.
+from config.settings.project import *  # noqa: E402, F403
