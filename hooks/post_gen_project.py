@@ -29,6 +29,14 @@ LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
 MANIFEST: tuple[Rule, ...] = (
     Rule("use_drf", False, ("{slug}/api", "tests/test_api.py", "docs/api.md")),
     Rule("use_celery", False, ("config/celery_app.py", "tests/test_celery.py", "docs/tasks.md")),
+    Rule(
+        "use_celery",
+        False,
+        (
+            "deploy/systemd/{slug}-celery-worker.service",
+            "deploy/systemd/{slug}-celery-beat.service",
+        ),
+    ),
     Rule("use_sentry", False, ("config/sentry.py", "tests/test_sentry.py")),
     Rule("username_type", "username", ("{slug}/users/managers.py",)),
     Rule("ci", "none", (".github", ".gitlab-ci.yml")),
