@@ -40,5 +40,10 @@ ifeq ($(DEMO_SERVE),1)
 	cd $(DEMO_DIR)/acme_portal && .venv/bin/python manage.py runserver 127.0.0.1:$(DEMO_PORT)
 endif
 
+# Keel's stack against a bare startproject app (needs PostgreSQL, nginx and wrk; see bench/run.py).
+.PHONY: bench
+bench: venv ## Benchmark the deployed stack (req/s, p50, p99) against a bare Django app
+	$(BIN)/python bench/run.py
+
 clean: ## Remove the tooling environment and build output
 	rm -rf $(VENV) build .pytest_cache

@@ -28,9 +28,10 @@ timeout = setting("TIMEOUT", 30)
 graceful_timeout = setting("GRACEFUL_TIMEOUT", 30)
 keepalive = setting("KEEPALIVE", 2)
 
-# Recycle processes now and then, staggered, so a slow leak never takes the site down.
-max_requests = setting("MAX_REQUESTS", 1000)
-max_requests_jitter = setting("MAX_REQUESTS_JITTER", 100)
+# Recycle processes now and then, staggered, so a slow leak never takes the site down. Not
+# much more often: each new process imports the whole app again (preload_app is off).
+max_requests = setting("MAX_REQUESTS", 10000)
+max_requests_jitter = setting("MAX_REQUESTS_JITTER", 1000)
 
 # Heartbeat files on tmpfs: on a disk, a slow fsync can make a healthy process look hung.
 worker_tmp_dir = "/dev/shm"
