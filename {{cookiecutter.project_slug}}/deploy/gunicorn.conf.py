@@ -44,6 +44,4 @@ control_socket_disable = True
 # the request id nginx generated, so a line joins up with nginx's log and the app's.
 accesslog = "-"
 errorlog = "-"
-access_log_format = (
-    '%({x-real-ip}i)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s "%(a)s"'
-)
+access_log_format = '%({x-real-ip}i)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}i)s "%(a)s"'

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -81,9 +82,9 @@ def test_production_refuses_to_boot_naming_the_variable(environ, variable):
     assert variable in last_line
 
 
-def effective(environ: dict[str, str], expression: str) -> object:
+def effective(environ: dict[str, str], expression: str) -> Any:
     """The value of a Python expression evaluated in a process booted with production settings."""
-    result = boot(environ, f"import json\nprint(json.dumps({expression}))")
+    result = boot(environ, f"import json\nprint(json.dumps({expression}, default=str))")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -220,13 +221,12 @@ def test_log_lines_are_json_with_the_request_id():
 
 def test_csp_can_be_switched_to_report_only():
     environ = {**VALID, "DJANGO_CSP_REPORT_ONLY": "true"}
-    values = effective(
+    enforced, report_only = effective(
         environ,
-        "[settings.CONTENT_SECURITY_POLICY,"
-        " sorted(settings.CONTENT_SECURITY_POLICY_REPORT_ONLY['DIRECTIVES'])]",
+        "[settings.CONTENT_SECURITY_POLICY, settings.CONTENT_SECURITY_POLICY_REPORT_ONLY]",
     )
-    assert values[0] is None
-    assert "script-src" in values[1]
+    assert enforced is None
+    assert "script-src" in report_only["DIRECTIVES"]
 
 
 def test_deploy_check_passes_with_only_the_required_variables():

@@ -13,8 +13,12 @@ from {{ cookiecutter.project_slug }}.core.request_id import RequestIdFilter
 def records():
     """Log records as the project's handlers see them, after the request-id filter."""
     captured: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = captured.append  # type: ignore[method-assign]
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(record)
+
+    handler = Capture()
     handler.addFilter(RequestIdFilter())
     logging.getLogger().addHandler(handler)
     yield captured
