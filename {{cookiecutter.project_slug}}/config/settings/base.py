@@ -195,7 +195,8 @@ STORAGES = {
         "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
     },
 }
-# Uploaded media is readable by the app's group only (nginx is put in it, docs/deployment.md).
+# Uploads are readable by owner and group only; on a server the media directory's group is
+# nginx's (docs/deployment.md).
 FILE_UPLOAD_PERMISSIONS = 0o640
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 # nginx refuses bodies over 10 MiB (client_max_body_size in deploy/nginx); Django's limit on form
@@ -204,8 +205,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # Cache
 # ------------------------------------------------------------------------------
-# Redis through Django's own backend when REDIS_URL is set (required when several app servers share
-# sessions, rate limits or cached pages); otherwise a per-process memory cache.
+# Redis through Django's own backend when REDIS_URL is set (needed once several app servers must
+# see the same cached values); otherwise a per-process memory cache.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
