@@ -75,14 +75,19 @@ def sh(command: list[str], cwd: Path, **env: str) -> str:
     return result.stdout
 
 
-def fresh_database(python: Path, name: str) -> str:
+def drop_database(python: Path, name: str, create: bool = False) -> None:
     script = (
         "import psycopg, sys\n"
         "with psycopg.connect(sys.argv[1], autocommit=True) as db:\n"
         "    db.execute(f'DROP DATABASE IF EXISTS {sys.argv[2]} WITH (FORCE)')\n"
-        "    db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
+        "    if sys.argv[3] == 'create':\n"
+        "        db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
     )
-    sh([str(python), "-c", script, POSTGRES_URL, name], TEMPLATE)
+    sh([str(python), "-c", script, POSTGRES_URL, name, "create" if create else "-"], TEMPLATE)
+
+
+def fresh_database(python: Path, name: str) -> str:
+    drop_database(python, name, create=True)
     return urlunsplit(urlsplit(POSTGRES_URL)._replace(path=f"/{name}"))
 
 
@@ -226,6 +231,8 @@ def main() -> int:
                 site.socket.unlink(missing_ok=True)
     finally:
         shutil.rmtree(site.root, ignore_errors=True)
+        for database in DATABASES.values():
+            drop_database(python, database)
 
     workers = os.environ.get("GUNICORN_WORKERS", f"2 x {len(os.sched_getaffinity(0))} cores + 1")
     print(
