@@ -43,5 +43,10 @@ endif
 bench-render: venv ## Print render, install and rendered-test times and the size of a default render
 	$(BIN)/python tests/bench_render.py
 
+# Keel's stack against a bare startproject app (needs PostgreSQL, nginx and wrk; see bench/run.py).
+.PHONY: bench
+bench: venv ## Benchmark the deployed stack (req/s, p50, p99) against a bare Django app
+	$(BIN)/python bench/run.py
+
 clean: ## Remove the tooling environment and build output
 	rm -rf $(VENV) build .pytest_cache

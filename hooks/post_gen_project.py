@@ -50,6 +50,8 @@ MANIFEST: tuple[Rule, ...] = (
             "{slug}/core/tasks.py",
             "tests/test_celery.py",
             "docs/tasks.md",
+            "deploy/systemd/{slug}-celery-worker.service",
+            "deploy/systemd/{slug}-celery-beat.service",
         ),
     ),
     Rule("use_sentry", False, ("config/sentry.py", "tests/test_sentry.py")),

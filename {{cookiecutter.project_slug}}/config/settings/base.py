@@ -6,6 +6,7 @@ in .env.example (tests/test_env_example.py keeps the two in sync).
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 from csp.constants import NONCE, NONE, SELF
@@ -72,7 +73,12 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 # Middleware
 # ------------------------------------------------------------------------------
 MIDDLEWARE = [
+    # Tags every log line of the request with its X-Request-ID (set by nginx).
+    "{{ cookiecutter.project_slug }}.core.request_id.RequestIdMiddleware",
+    # Probes are answered before host validation and the HTTPS redirect (see core/health.py).
+    "{{ cookiecutter.project_slug }}.core.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -86,7 +92,7 @@ MIDDLEWARE = [
 # Content Security Policy (django-csp)
 # ------------------------------------------------------------------------------
 # Nothing loads from another origin, and inline scripts run only with the per-request nonce.
-CONTENT_SECURITY_POLICY = {
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
@@ -96,7 +102,32 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": [NONE],
         "frame-ancestors": [NONE],
         "form-action": [SELF],
+        # Where browsers send violation reports; left out of the header while unset.
+        "report-uri": env("DJANGO_CSP_REPORT_URI", default=None),
     },
+}
+# Report-only sends the same policy without enforcing it: the way to try a stricter policy on live
+# traffic first.
+if env.bool("DJANGO_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = CONTENT_SECURITY_POLICY
+    CONTENT_SECURITY_POLICY = None
+
+# Security headers
+# ------------------------------------------------------------------------------
+# Django's defaults, spelled out so the policy reads in one place. Django owns these headers on
+# every response it makes; nginx sets its own only on the files it serves (deploy/nginx).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Powerful browser features nobody on this site needs (django-permissions-policy); an empty list
+# denies the feature to every origin, this one included.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": [],
+    "geolocation": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
 }
 
 # Templates
@@ -162,8 +193,34 @@ MEDIA_ROOT = BASE_DIR / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed, compressed copies that browsers may cache forever (local and test use plain files).
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # World-readable on purpose: nginx serves these files, and without this OPTIONS entry
+        # collectstatic would apply FILE_UPLOAD_PERMISSIONS below and nginx would answer 403.
+        "OPTIONS": {"file_permissions_mode": 0o644, "directory_permissions_mode": 0o755},
+    },
 }
+# Uploads are readable by owner and group only; on a server the media directory's group is
+# nginx's (docs/deployment.md).
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# nginx refuses bodies over 10 MiB (client_max_body_size in deploy/nginx); Django's limit on form
+# data is the same number, so a form never fails in one layer and not the other.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# Cache
+# ------------------------------------------------------------------------------
+# Redis through Django's own backend when REDIS_URL is set (needed once several app servers must
+# see the same cached values); otherwise a per-process memory cache.
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
 
 # Email
 # ------------------------------------------------------------------------------
@@ -174,15 +231,22 @@ MANAGERS = ADMINS
 
 # Logging
 # ------------------------------------------------------------------------------
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     # Keep the loggers Django and libraries configure before this dict is applied.
     "disable_existing_loggers": False,
+    "filters": {
+        "request_id": {"()": "{{ cookiecutter.project_slug }}.core.request_id.RequestIdFilter"},
+    },
     "formatters": {
-        "readable": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "readable": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "readable"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "readable",
+            "filters": ["request_id"],
+        },
     },
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="INFO")},
     "loggers": {

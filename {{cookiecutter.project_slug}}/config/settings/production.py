@@ -1,7 +1,8 @@
 """Settings for a deployed server: wsgi.py and asgi.py use these.
 
 Every value that must differ per deployment comes from the environment, and the boot stops with
-ImproperlyConfigured, naming the variable, when one is missing or unsafe.
+ImproperlyConfigured, naming the variable, when one is missing or unsafe. docs/deployment.md walks
+through a deployment; `manage.py check --deploy --fail-level WARNING` passes with these settings.
 """
 
 import os
@@ -12,7 +13,7 @@ from django.core.exceptions import ImproperlyConfigured
 from ..sentry import init_sentry
 {% endif -%}
 from .base import *  # noqa: F403
-from .base import DATABASES, SECRET_KEY, env
+from .base import DATABASES, LOGGING, SECRET_KEY, env
 
 
 def refuse(variable: str, problem: str, fix: str) -> ImproperlyConfigured:
@@ -60,19 +61,70 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "points at SQLite",
         "Production runs on PostgreSQL: set a postgres:// URL.",
     )
+# psycopg's connection pool instead of one persistent connection per thread: worth it when the
+# database limits connections (the pool caps them per Gunicorn process). Django requires
+# CONN_MAX_AGE = 0 with a pool.
+if env.bool("DJANGO_DB_POOL", default=False):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env.int("DJANGO_DB_POOL_MAX_SIZE", default=4),
+        "timeout": 10,
+    }
 
-# Security
+# HTTPS
 # ------------------------------------------------------------------------------
-# nginx terminates TLS and replaces X-Forwarded-Proto, so Django may trust it.
+# nginx terminates TLS and *replaces* X-Forwarded-Proto (deploy/nginx), so Django may trust it;
+# Gunicorn listens on a socket only nginx can reach.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# nginx already redirects; this covers a request that reaches Gunicorn some other way.
 SECURE_SSL_REDIRECT = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS if not host.startswith(".")]
+# `__Host-` cookies are only accepted over HTTPS, for this exact host, on every path: a
+# subdomain or a plain-HTTP response cannot set or shadow them.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_NAME = "__Host-csrftoken"
+
+# HSTS. Raise DJANGO_SECURE_HSTS_SECONDS in steps (docs/deployment.md, "HSTS rollout"): a long
+# max-age sent by mistake locks browsers out of plain HTTP for that long.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+if SECURE_HSTS_SECONDS <= 0:
+    raise refuse(
+        "DJANGO_SECURE_HSTS_SECONDS",
+        "must be a positive number of seconds",
+        "Start with 60 and raise it as docs/deployment.md describes.",
+    )
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading is a months-long commitment for the whole domain and every subdomain, so it is opt-in.
+# With it off, Django's check security.W021 would warn on every deploy check: it is silenced here,
+# deliberately, and docs/deployment.md says when to turn preload on.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Logging
+# ------------------------------------------------------------------------------
+# One JSON object per line on stdout (journald keeps it), with the request id of the request that
+# logged it.
+LOGGING["formatters"]["json"] = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+}
+LOGGING["handlers"]["console"]["formatter"] = "json"
+LOGGING["handlers"]["mail_admins"] = {
+    "class": "django.utils.log.AdminEmailHandler",
+    "level": "ERROR",
+}
+{%- if cookiecutter.use_sentry %}
+# Server errors go to one channel: Sentry when SENTRY_DSN is set, mail to ADMINS otherwise.
+ERROR_HANDLERS = [] if env("SENTRY_DSN", default="") else ["mail_admins"]
+{%- else %}
+# Server errors are mailed to ADMINS.
+ERROR_HANDLERS = ["mail_admins"]
+{%- endif %}
+LOGGING["loggers"]["django"] = {"handlers": ERROR_HANDLERS, "level": "INFO"}
 
 # Email
 # ------------------------------------------------------------------------------

@@ -16,6 +16,11 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 
+# A private memory cache per run, even when a developer's .env sets REDIS_URL.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
 # Serve static files from the finders, as in development: the suite never runs collectstatic.
 WHITENOISE_AUTOREFRESH = True
 
