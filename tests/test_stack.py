@@ -291,6 +291,7 @@ def test_a_graceful_reload_fails_no_request(live):
     for thread in threads:
         thread.join()
     assert [status for _, status in results if status != 200] == []
-    # The stream really ran across the reload.
-    assert any(reload_started <= moment <= reload_ended for moment, _ in results)
+    # The stream really ran across the reload: answers came before it began and after it ended
+    # (a reload can be over in milliseconds, so none need complete inside it).
+    assert any(moment < reload_started for moment, _ in results)
     assert any(moment > reload_ended for moment, _ in results)

@@ -62,6 +62,8 @@ def project_line(frame: FrameType) -> tuple[str, bool] | None:
 
     Libraries and this package are not the project's code: their lines explain nothing.
     """
+    if frame.f_code.co_name == "__call__" and hasattr(frame.f_locals.get("self"), "get_response"):
+        return None  # a middleware passing the request on says nothing about the query
     filename = Path(frame.f_code.co_filename)
     base_dir = Path(settings.BASE_DIR)
     if (
