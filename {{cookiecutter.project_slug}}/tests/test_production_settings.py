@@ -4,39 +4,17 @@ Each case boots Django in a fresh interpreter, because settings are read once pe
 """
 
 import json
-import os
 import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-STRONG_KEY = "k3Yq-8vXr_2sLm9TzPw4HcNbQ7dFgJ6eRuA1oVyZiKx5nEtWp0SaDfGhJkLmNbVc"
-VALID = {
-    "DJANGO_SECRET_KEY": STRONG_KEY,
-    "DJANGO_ALLOWED_HOSTS": "{{ cookiecutter.domain_name }}",
-    "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
-}
+from .production import STRONG_KEY, VALID, run_in_production
 
 
 def boot(environ: dict[str, str], code: str = "") -> subprocess.CompletedProcess[str]:
-    clean = {key: value for key, value in os.environ.items() if key not in VALID}
-    clean.update(
-        environ,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_READ_DOT_ENV="false",
-    )
     script = f"import django\ndjango.setup()\nfrom django.conf import settings\n{code}"
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_in_production(["-c", script], environ)
 
 
 def without(name: str) -> dict[str, str]:
@@ -230,18 +208,5 @@ def test_csp_can_be_switched_to_report_only():
 
 
 def test_deploy_check_passes_with_only_the_required_variables():
-    clean = {key: value for key, value in os.environ.items() if key not in VALID}
-    clean.update(
-        VALID,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_READ_DOT_ENV="false",
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in_production(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], VALID)
     assert result.returncode == 0, result.stderr

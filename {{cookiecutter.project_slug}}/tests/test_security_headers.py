@@ -5,13 +5,10 @@ serves, so each header is sent exactly once (deploy/nginx).
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from .test_production_settings import ROOT, VALID
+from .production import VALID, run_in_production
 
 HOST = "{{ cookiecutter.domain_name }}"
 # Requests made with Django's test client in a process booted with production settings. The static
@@ -49,20 +46,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def responses() -> dict:
-    environ = {key: value for key, value in os.environ.items() if key not in VALID}
-    environ.update(
-        VALID,
-        DJANGO_SETTINGS_MODULE="config.settings.production",
-        DJANGO_READ_DOT_ENV="false",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", f"HOST = {HOST!r}\n{SCRIPT}"],
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in_production(["-c", f"HOST = {HOST!r}\n{SCRIPT}"], VALID)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
