@@ -27,9 +27,9 @@ test: venv ## Run the whole template suite
 test-fast: venv ## The quick inner loop: everything but installs and live services
 	$(BIN)/pytest -n $(JOBS) --dist loadfile -m "not slow"
 
-lint: venv ## ruff on the template's own code (hooks and tests)
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+lint: venv ## ruff on the template's own code (hooks, tests, bench)
+	$(BIN)/ruff check hooks tests bench
+	$(BIN)/ruff format --check hooks tests bench
 
 demo: venv ## Render a default project into build/demo, install, migrate, serve on :8000
 	rm -rf $(DEMO_DIR)
