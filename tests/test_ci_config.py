@@ -49,7 +49,7 @@ def test_the_template_repositorys_own_workflow_matches_the_schema():
     workflow = TEMPLATE / ".github/workflows/test.yml"
     result = validate(workflow, "vendor.github-workflows")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "make test" in workflow.read_text()
+    assert "bash .ci/run" in workflow.read_text()
 
 
 @pytest.mark.parametrize("ci", ["github", "gitlab"])
