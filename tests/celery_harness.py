@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from .conftest import tool_env
+
 TASKS_MODULE = "reliability_tasks"
 TASKS_SOURCE = """
 import os
@@ -187,9 +189,7 @@ class Harness:
         self.database_url = urlunsplit(parts._replace(path=f"/{self.database}"))
 
     def env(self) -> dict[str, str]:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-        env.pop("VIRTUAL_ENV", None)
-        env.update(
+        env = tool_env(
             DJANGO_SETTINGS_MODULE="config.settings.local",
             DATABASE_URL=self.database_url,
             CELERY_BROKER_URL=self.broker_url,
@@ -365,7 +365,7 @@ def main() -> int:
     import argparse
     import tempfile
 
-    from .conftest import render, tool_env
+    from .conftest import render
     from .services import POSTGRES_URL
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

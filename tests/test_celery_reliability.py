@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .celery_harness import Harness
+from .celery_harness import Counts, Harness
 from .conftest import DEFAULT_ANSWERS
 from .services import REDIS_URL, require_postgres, require_program, require_redis
 
@@ -62,6 +62,11 @@ def started_mid_run(harness: Harness, at_least: int) -> None:
     assert counts.done >= at_least, f"the worker did not start working: {counts.summary()}"
 
 
+def assert_every_task_recorded_once(counts: Counts) -> None:
+    assert counts.lost == 0, counts.summary()
+    assert counts.duplicated == 0, counts.summary()
+
+
 def test_killing_a_pool_process_mid_task_loses_nothing(harness):
     harness.reset()
     worker = harness.start_worker()
@@ -81,8 +86,7 @@ def test_killing_a_pool_process_mid_task_loses_nothing(harness):
         harness,
         **{"interrupted task ran again after": since(killed, harness.last_repeat_started())},
     )
-    assert counts.lost == 0, counts.summary()
-    assert counts.duplicated == 0, counts.summary()
+    assert_every_task_recorded_once(counts)
     assert counts.repeated_runs >= 1, "the killed task was never run again"
 
 
@@ -116,8 +120,7 @@ def test_killing_the_whole_worker_then_restarting_loses_and_repeats_nothing(harn
             "all done after": since(killed, counts.last_done),
         },
     )
-    assert counts.lost == 0, counts.summary()
-    assert counts.duplicated == 0, counts.summary()
+    assert_every_task_recorded_once(counts)
     assert harness.redelivered_after_commit() >= 1, "no finished task was delivered again"
 
 
@@ -140,8 +143,7 @@ def test_a_warm_shutdown_then_restart_loses_and_repeats_nothing(harness):
         harness,
         **{"shutdown took": stopped - stopping, "all done after": since(stopped, counts.last_done)},
     )
-    assert counts.lost == 0, counts.summary()
-    assert counts.duplicated == 0, counts.summary()
+    assert_every_task_recorded_once(counts)
     # A warm shutdown finishes the tasks it started and returns the others unstarted.
     assert counts.repeated_runs == 0, counts.summary()
     # The worker logs through the project's LOGGING ("time LEVEL logger message"), not Celery's.
