@@ -27,16 +27,19 @@ class Rule(NamedTuple):
     paths: tuple[str, ...]  # relative to the project root; "{slug}" is the package directory
 
 
-LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
-
 MANIFEST: tuple[Rule, ...] = (
     Rule(
         "use_drf",
         False,
         (
             "{slug}/api",
+            "{slug}/templates/rest_framework",
+            "{slug}/users/api.py",
             "{slug}/testing/drf.py",  # the REST framework side of the query-budget toolkit
+            "tests/toolkit_app/api.py",
             "tests/test_api.py",
+            "tests/test_api_contract.py",
+            "tests/test_api_hostile.py",
             "docs/api.md",
         ),
     ),
@@ -45,40 +48,105 @@ MANIFEST: tuple[Rule, ...] = (
         False,
         (
             "config/celery_app.py",
+            "config/celery_beat.py",
             "config/celery_checks.py",
+            "config/celery_redis.py",
             "{slug}/emails",
+            "{slug}/outbox",
             "{slug}/core/tasks.py",
+            "{slug}/core/broker.py",
             "tests/test_celery.py",
+            "tests/test_account_emails.py",  # (also pruned with accounts=django)
             "docs/tasks.md",
             "deploy/systemd/{slug}-celery-worker.service",
             "deploy/systemd/{slug}-celery-beat.service",
+            "deploy/redis",
+            "deploy/rabbitmq",
+            "deploy/kubernetes/celery.yaml",
         ),
     ),
+    # Only the chosen broker's server configuration (both go without Celery, above).
+    Rule("celery_broker", "redis", ("deploy/rabbitmq",)),
+    Rule("celery_broker", "rabbitmq", ("deploy/redis",)),
     Rule("use_sentry", False, ("config/sentry.py", "tests/test_sentry.py")),
-    Rule("username_type", "username", ("{slug}/users/managers.py",)),
-    Rule("ci", "none", (".github", ".gitlab-ci.yml")),
-    Rule("ci", "github", (".gitlab-ci.yml",)),
-    Rule("ci", "gitlab", (".github",)),
-    # Every license text but the chosen one; prune() then renames that one to LICENSE.
-    *(
-        Rule("license", chosen, tuple(f"licenses/{name}" for name in LICENSES if name != chosen))
-        for chosen in LICENSES
+    Rule(
+        "media_storage",
+        "filesystem",
+        ("config/settings/storage_s3.py", "tests/test_media_storage_s3.py", "docs/media.md"),
     ),
+    # After use_celery, which may already have removed its manifest inside deploy/kubernetes.
+    Rule(
+        "use_docker",
+        False,
+        (
+            "Dockerfile",
+            ".dockerignore",
+            "compose.yaml",
+            "deploy/kubernetes",
+            "tests/test_kubernetes.py",
+        ),
+    ),
+    Rule("username_type", "username", ("{slug}/users/managers.py", "tests/test_email_login.py")),
+    Rule("username_type", "email", ("tests/test_username_login.py",)),
+    Rule(
+        "accounts",
+        "django",
+        (
+            "config/settings/accounts.py",
+            "{slug}/users/staff_mfa.py",
+            "{slug}/users/adapters.py",
+            "{slug}/emails/accounts.py",  # (already gone without Celery)
+            "{slug}/templates/account",
+            "{slug}/templates/allauth",
+            "{slug}/templates/mfa",
+            "tests/test_accounts.py",
+            "tests/test_mfa.py",
+            "tests/test_account_emails.py",
+            "docs/accounts.md",
+        ),
+    ),
+    Rule(
+        "accounts",
+        "allauth",
+        ("{slug}/templates/registration", "tests/test_login.py", "tests/test_rate_limits.py"),
+    ),
+    Rule("ci", "none", (".github", ".gitlab-ci.yml", "renovate.json")),
+    Rule("ci", "github", (".gitlab-ci.yml", "renovate.json")),
+    Rule("ci", "gitlab", (".github",)),
+)
+
+# Questions with no rule above: their answers only land in the files' text, except `license`,
+# which prune() handles itself (licenses/<answer> becomes LICENSE, the rest of licenses/ goes), so
+# a new license text needs only its file and its choice in cookiecutter.json.
+NOT_IN_MANIFEST = (
+    "project_name",
+    "project_slug",
+    "description",
+    "author_name",
+    "email",
+    "domain_name",
+    "version",
+    "timezone",
+    "license",
 )
 
 
 def pruned_paths(answers: dict) -> list[str]:
     """The project-relative paths the answers remove, in manifest order."""
     slug = answers["project_slug"]
-    return [
+    # A path two rules remove (a broker's files without Celery) is listed once.
+    paths = (
         path.format(slug=slug)
         for rule in MANIFEST
         if answers[rule.option] == rule.value
         for path in rule.paths
-    ]
+    )
+    return list(dict.fromkeys(paths))
 
 
 def remove(path: Path) -> None:
+    if not path.exists():
+        return  # inside a directory another rule removed
     if path.is_dir():
         shutil.rmtree(path)
     else:
@@ -88,9 +156,8 @@ def remove(path: Path) -> None:
 def prune(root: Path, answers: dict) -> None:
     for relative in pruned_paths(answers):
         remove(root / relative)
-    # The one license file left becomes LICENSE.
     (root / "licenses" / answers["license"]).rename(root / "LICENSE")
-    (root / "licenses").rmdir()
+    shutil.rmtree(root / "licenses")
 
 
 # --- Template record (.cruft.json) -------------------------------------------------------------
@@ -196,7 +263,9 @@ def cruft_json(record: dict) -> str:
 
 def link_command(answers: dict, origin: Origin) -> str:
     user_answers = {key: value for key, value in answers.items() if not key.startswith("_")}
-    ref = origin.commit or f"v{answers['_template_version']}"
+    # Without a git checkout there is no commit to name, and no way to know which release tags
+    # exist: the person linking fills it in.
+    ref = origin.commit or "<template commit or release tag>"
     return shlex.join(
         [
             ".venv/bin/cruft",
@@ -240,7 +309,7 @@ Created {name} in ./{slug}
 
 Next steps:
   cd {slug}
-  git init && git add . && git commit -m "Start {name}"
+  git init -b main && git add . && git commit -m "Start {name}"
   make install    # .venv, dependencies, and a .env with a fresh secret key
   make run        # http://127.0.0.1:8000 on SQLite; set DATABASE_URL in .env for PostgreSQL
   make test

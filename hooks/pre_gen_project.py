@@ -3,32 +3,33 @@
 Each rule is a small function that returns an error message, or None when the answer is fine. The
 messages name the field, quote what was given and say what is allowed. When any rule fails the hook
 exits non-zero and cookiecutter removes the half-made project directory.
+
+The questions come from the template's cookiecutter.json: a question with a list of choices or a
+yes/no default is checked against that declaration, so adding an option needs no edit here. Only
+questions answered in free text have a rule of their own, in RULES.
 """
 
 from __future__ import annotations
 
 import json
 import keyword
+import os
 import re
 import sys
 import zoneinfo
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
 
 # Cookiecutter renders this file with Jinja before running it; the answers arrive as JSON in this
 # raw string, so any character in an answer is safe here.
 ANSWERS_JSON = r"""{{ cookiecutter | jsonify }}"""
 
 # {% raw %}
-FREE_TEXT_FIELDS = ("project_name", "description", "author_name")
-CHOICES = {
-    "username_type": ("username", "email"),
-    "ci": ("github", "gitlab", "none"),
-    "license": ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary"),
-}
-BOOLEANS = ("use_drf", "use_celery", "use_sentry")
-
 # Names the generated package must not take: importing the project package under one of these
 # names would shadow a module the project imports (or be shadowed by it).
 RESERVED_SLUGS = frozenset(sys.stdlib_module_names) | {
+    "allauth",
     "api",
     "argon2",
     "celery",
@@ -91,56 +92,56 @@ def check_free_text(field: str, value: object) -> str | None:
     return None
 
 
-def check_slug(value: object) -> str | None:
+def check_slug(field: str, value: object) -> str | None:
     if not isinstance(value, str) or not SLUG.fullmatch(value):
         return (
-            f"project_slug: got {value!r}; use a lowercase Python identifier: a letter, "
+            f"{field}: got {value!r}; use a lowercase Python identifier: a letter, "
             "then letters, digits or underscores (e.g. 'acme_portal')."
         )
     if len(value) > 50:
-        return f"project_slug: got {value!r}; keep it to 50 characters or fewer."
+        return f"{field}: got {value!r}; keep it to 50 characters or fewer."
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        return f"project_slug: got {value!r}, a Python keyword; choose another name."
+        return f"{field}: got {value!r}, a Python keyword; choose another name."
     if value in RESERVED_SLUGS:
         return (
-            f"project_slug: got {value!r}, which would shadow the module of the same name that "
+            f"{field}: got {value!r}, which would shadow the module of the same name that "
             "the project imports; choose a more specific name (e.g. 'acme_portal')."
         )
     return None
 
 
-def check_email(value: object) -> str | None:
+def check_email(field: str, value: object) -> str | None:
     if not isinstance(value, str) or not EMAIL.fullmatch(value) or ".." in value:
-        return f"email: got {value!r}; give an address such as 'dev@example.com'."
+        return f"{field}: got {value!r}; give an address such as 'dev@example.com'."
     return None
 
 
-def check_domain(value: object) -> str | None:
+def check_domain(field: str, value: object) -> str | None:
     hint = "give a bare host name such as 'app.example.com' (no scheme, port or path)"
     if not isinstance(value, str) or not value:
-        return f"domain_name: got {value!r}; {hint}."
+        return f"{field}: got {value!r}; {hint}."
     if value != value.lower():
-        return f"domain_name: got {value!r}; use lowercase ('{value.lower()}')."
+        return f"{field}: got {value!r}; use lowercase ('{value.lower()}')."
     labels = value.split(".")
     if len(value) > 253 or len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(x) for x in labels):
-        return f"domain_name: got {value!r}; {hint}."
+        return f"{field}: got {value!r}; {hint}."
     if labels[-1].isdigit():
-        return f"domain_name: got {value!r}, an IP address; {hint}."
+        return f"{field}: got {value!r}, an IP address; {hint}."
     return None
 
 
-def check_version(value: object) -> str | None:
+def check_version(field: str, value: object) -> str | None:
     if not isinstance(value, str) or not PEP440.fullmatch(value):
         return (
-            f"version: got {value!r}; use a PEP 440 version in canonical form "
+            f"{field}: got {value!r}; use a PEP 440 version in canonical form "
             "such as '0.1.0', '1.0rc1' or '2.3.post1'."
         )
     return None
 
 
-def check_timezone(value: object) -> str | None:
+def check_timezone(field: str, value: object) -> str | None:
     message = (
-        f"timezone: got {value!r}; use an IANA time zone name such as 'UTC' or 'Europe/Berlin'."
+        f"{field}: got {value!r}; use an IANA time zone name such as 'UTC' or 'Europe/Berlin'."
     )
     if not isinstance(value, str) or not re.fullmatch(
         r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*", value
@@ -157,8 +158,7 @@ def check_timezone(value: object) -> str | None:
     return None
 
 
-def check_choice(field: str, value: object) -> str | None:
-    allowed = CHOICES[field]
+def check_choice(field: str, value: object, allowed: tuple[object, ...]) -> str | None:
     if value not in allowed:
         return f"{field}: got {value!r}; choose one of {', '.join(allowed)}."
     return None
@@ -170,23 +170,61 @@ def check_boolean(field: str, value: object) -> str | None:
     return None
 
 
-def errors(answers: dict) -> list[str]:
+Rule = Callable[[str, object], str | None]
+
+# Questions answered in free text, in the order cookiecutter.json asks them.
+RULES: dict[str, Rule] = {
+    "project_name": check_free_text,
+    "project_slug": check_slug,
+    "description": check_free_text,
+    "author_name": check_free_text,
+    "email": check_email,
+    "domain_name": check_domain,
+    "version": check_version,
+    "timezone": check_timezone,
+}
+
+
+def rules(declared: dict) -> Iterator[tuple[str, Rule]]:
+    """The rule for each question of cookiecutter.json (`declared`), in the order it is asked."""
+    for field, default in declared.items():
+        if field.startswith("_"):
+            continue  # private keys are not questions
+        if isinstance(default, list):
+            yield field, partial(check_choice, allowed=tuple(default))
+        elif isinstance(default, bool):
+            yield field, check_boolean
+        else:
+            yield field, RULES.get(field, check_free_text)
+
+
+def errors(answers: dict, declared: dict) -> list[str]:
     """Every problem with the answers, in the order the questions are asked."""
-    found = [check_free_text("project_name", answers.get("project_name"))]
-    found.append(check_slug(answers.get("project_slug")))
-    found.extend(check_free_text(field, answers.get(field)) for field in FREE_TEXT_FIELDS[1:])
-    found.append(check_email(answers.get("email")))
-    found.append(check_domain(answers.get("domain_name")))
-    found.append(check_version(answers.get("version")))
-    found.append(check_timezone(answers.get("timezone")))
-    found.append(check_choice("username_type", answers.get("username_type")))
-    found.extend(check_boolean(field, answers.get(field)) for field in BOOLEANS)
-    found.extend(check_choice(field, answers.get(field)) for field in ("ci", "license"))
+    found = (check(field, answers.get(field)) for field, check in rules(declared))
     return [message for message in found if message]
 
 
+def declared_questions(answers: dict) -> dict:
+    """The template's cookiecutter.json, found from the directory cookiecutter renders from."""
+    repo_dir = Path(answers.get("_repo_dir", ".")).expanduser()
+    # A relative path is relative to where cookiecutter was started: the shell's directory, or
+    # (on Linux) the working directory of cookiecutter itself, which runs hooks from the template
+    # and is also how cruft, which records no directory, is found.
+    candidates = (
+        [repo_dir] if repo_dir.is_absolute() else [Path(os.environ.get("PWD", "")) / repo_dir]
+    )
+    candidates.append(Path(f"/proc/{os.getppid()}/cwd"))
+    for candidate in candidates:
+        if (candidate / "cookiecutter.json").is_file():
+            return json.loads((candidate / "cookiecutter.json").read_text(encoding="utf-8"))
+    # Not found: check each answer by its own type (cookiecutter has already refused a value
+    # outside a choice list when it was given on the command line or as extra context).
+    return answers
+
+
 def main() -> int:
-    problems = errors(json.loads(ANSWERS_JSON))
+    answers = json.loads(ANSWERS_JSON)
+    problems = errors(answers, declared_questions(answers))
     for problem in problems:
         print(f"ERROR: {problem}", file=sys.stderr)
     if problems:

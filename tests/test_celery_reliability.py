@@ -12,13 +12,15 @@ import os
 import re
 import signal
 import time
+from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .celery_harness import Counts, Harness
-from .conftest import DEFAULT_ANSWERS
-from .services import REDIS_URL, require_postgres, require_program, require_redis
+from .support.celery import Counts, Harness
+from .support.options import DEFAULT_ANSWERS
+from .support.postgres import drop_database
+from .support.services import REDIS_URL, require_postgres, require_program, require_redis
 
 pytestmark = pytest.mark.slow
 
@@ -27,18 +29,20 @@ BROKER_DB = 5
 
 
 @pytest.fixture(scope="module")
-def harness(installed_project, tmp_path_factory) -> Harness:
+def harness(installed_project, tmp_path_factory) -> Iterator[Harness]:
     server = require_postgres()
     require_redis()
     require_program("psql", "the reliability test reads its counts with psql")
     broker = urlunsplit(urlsplit(REDIS_URL)._replace(path=f"/{BROKER_DB}"))
-    return Harness(
+    harness = Harness(
         installed_project(DEFAULT_ANSWERS),
         tmp_path_factory.mktemp("celery-reliability"),
         server,
         broker,
         pause=0.4,
     )
+    yield harness
+    drop_database(server, harness.database)
 
 
 def since(start: float, end: float | None) -> float | None:

@@ -1,7 +1,7 @@
 """The rendered deploy/ files pass the tools that read them, before anything is run for real.
 
-- `manage.py check --deploy --fail-level WARNING` with production settings, in every code-changing
-  combination of options;
+- `manage.py check --deploy --fail-level WARNING` with production settings, in a covering set of
+  the options (every pair of option values meets at least once: tests/support/options.py);
 - `nginx -t` on the rendered site (prefix mode: nothing under /etc is read or written);
 - `gunicorn --check-config` with the rendered gunicorn.conf.py, which also imports the app;
 - `systemd-analyze verify` on the rendered units, in a fake root, failing on any output at all
@@ -11,42 +11,34 @@
 from __future__ import annotations
 
 import hashlib
-import itertools
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from . import stack
-from .conftest import CODE_OPTIONS, DEFAULT_ANSWERS, DEFAULTS, answers_id, render, run, tool_env
-from .services import require_program
+from .support import stack
+from .support.options import COVERING_SET, DEFAULT_ANSWERS, DEFAULTS
+from .support.production import production_environment
+from .support.rendering import answers_id, baked
+from .support.services import require_program
+from .support.tools import run, tool_env
 
 pytestmark = pytest.mark.slow
 
 SLUG = "acme_portal"
-STRONG_KEY = "k3Yq-8vXr_2sLm9TzPw4HcNbQ7dFgJ6eRuA1oVyZiKx5nEtWp0SaDfGhJkLmNbVc"
 # Only the variables docs/deployment.md lists as required; the check must pass with nothing else.
-PRODUCTION_ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.production",
-    "DJANGO_READ_DOT_ENV": "false",
-    "DJANGO_SECRET_KEY": STRONG_KEY,
-    "DJANGO_ALLOWED_HOSTS": DEFAULTS["domain_name"],
-    # Not connected to: the deploy checks do not touch the database.
-    "DATABASE_URL": "postgres://app@127.0.0.1:5432/app",
-}
-COMBINATIONS = [
-    dict(zip(CODE_OPTIONS, values, strict=True))
-    for values in itertools.product(*CODE_OPTIONS.values())
-]
+PRODUCTION_ENV = production_environment()
 # The Python code and dependency list each rendering produced, and who was checked with it.
 CHECKED: dict[str, str] = {}
 
 
 def code_fingerprint(project: Path) -> str:
-    """A digest of everything Django loads: the Python files and the dependency list."""
+    """A digest of everything Django loads: the Python files but the tests, and the dependencies."""
     digest = hashlib.sha256()
-    for path in sorted([*project.rglob("*.py"), project / "pyproject.toml"]):
+    code = [path for path in project.rglob("*.py") if path.relative_to(project).parts[0] != "tests"]
+    for path in sorted([*code, project / "pyproject.toml"]):
         digest.update(str(path.relative_to(project)).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -59,12 +51,12 @@ def superset_python(installed_project) -> Path:
     return installed_project(DEFAULT_ANSWERS) / ".venv" / "bin" / "python"
 
 
-@pytest.mark.parametrize("answers", COMBINATIONS, ids=answers_id)
-def test_deploy_check_passes_in_every_combination(tmp_path, superset_python, answers):
-    """One install serves all 48 renderings: every optional package is installed in it, and an
-    unused one changes nothing. Renderings whose code is identical (the CI choice changes no
-    Python) are checked once."""
-    project = render(tmp_path, answers)
+@pytest.mark.parametrize("answers", COVERING_SET, ids=answers_id)
+def test_deploy_check_passes_in_the_covering_set(cookies, superset_python, answers):
+    """One install serves every rendering of the covering set (every pair of option values meets
+    in it): every optional package is installed there, and an unused one changes nothing.
+    Renderings whose code is identical (the CI choice changes no Python) are checked once."""
+    project = baked(cookies.bake(extra_context=answers))
     fingerprint = code_fingerprint(project)
     if fingerprint in CHECKED:
         return
@@ -78,14 +70,10 @@ def test_deploy_check_passes_in_every_combination(tmp_path, superset_python, ans
     CHECKED[fingerprint] = answers_id(answers)
 
 
-def test_code_changing_combinations_are_all_covered():
-    assert len(COMBINATIONS) == 48
-
-
-def test_nginx_accepts_the_site(tmp_path):
+def test_nginx_accepts_the_site(cookies):
     require_program("nginx", "install it with: apt-get install -y nginx")
     require_program("openssl", "install it with: apt-get install -y openssl")
-    project = render(tmp_path / "render")
+    project = baked(cookies.bake())
     site = stack.Site(stack.short_root())
     try:
         stack.make_certificate(site, DEFAULTS["domain_name"])
@@ -150,9 +138,9 @@ def fake_root(project: Path, root: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("use_celery", [True, False], ids=["celery", "no-celery"])
-def test_systemd_units_verify_without_a_single_warning(tmp_path, use_celery):
+def test_systemd_units_verify_without_a_single_warning(cookies, tmp_path, use_celery):
     require_program("systemd-analyze", "it ships with systemd")
-    project = render(tmp_path / "render", {"use_celery": use_celery})
+    project = baked(cookies.bake(extra_context={"use_celery": use_celery}))
     units = fake_root(project, tmp_path / "root")
     expected = {
         f"{SLUG}-gunicorn.socket",
@@ -179,9 +167,9 @@ def test_systemd_units_verify_without_a_single_warning(tmp_path, use_celery):
     assert result.stdout == ""
 
 
-def test_gunicorn_stops_before_systemd_kills_it(tmp_path):
+def test_gunicorn_stops_before_systemd_kills_it(cookies):
     """The stop timeout must outlast Gunicorn's graceful timeout, or in-flight requests die."""
-    project = render(tmp_path)
+    project = baked(cookies.bake())
     unit = (project / "deploy" / "systemd" / f"{SLUG}-gunicorn.service").read_text()
     stop_timeout = int(unit.split("TimeoutStopSec=", 1)[1].split()[0])
     config: dict[str, object] = {}
@@ -190,9 +178,35 @@ def test_gunicorn_stops_before_systemd_kills_it(tmp_path):
     assert stop_timeout > config["graceful_timeout"]
 
 
-def test_nginx_body_limit_matches_django(tmp_path):
-    project = render(tmp_path)
+def test_nginx_body_limit_matches_django(cookies):
+    project = baked(cookies.bake())
     site = (project / "deploy" / "nginx" / f"{SLUG}.conf").read_text()
     base = (project / "config" / "settings" / "base.py").read_text()
     megabytes = int(site.split("client_max_body_size ", 1)[1].split("m;", 1)[0])
     assert f"DATA_UPLOAD_MAX_MEMORY_SIZE = {megabytes} * 1024 * 1024" in base
+
+
+def test_nginx_retries_only_requests_safe_to_repeat_and_keeps_upstream_connections(cookies):
+    project = baked(cookies.bake())
+    site = (project / "deploy" / "nginx" / f"{SLUG}.conf").read_text()
+    upstream = site.split(f"upstream {SLUG}_app {{", 1)[1].split("}", 1)[0]
+    servers = [line.split() for line in upstream.splitlines() if line.strip().startswith("server ")]
+    assert servers, "the upstream lists no app server"
+    assert all("max_fails=3" in server and "fail_timeout=10s;" in server for server in servers)
+    assert "keepalive 16;" in upstream
+    assert "proxy_http_version 1.1;" in site
+    assert 'proxy_set_header Connection "";' in site
+    retries = re.search(r"^\s*proxy_next_upstream (.*);$", site, flags=re.MULTILINE)
+    assert retries, "no proxy_next_upstream"
+    assert "non_idempotent" not in retries.group(1)
+
+
+def test_deploy_check_passes_with_uploads_on_s3(installed_project):
+    """With django-storages installed and the bucket's variables set (tests/test_multihost.py
+    shares this install and runs the project's own bucket test against a live object store)."""
+    project = installed_project({"media_storage": "s3"})
+    run(
+        [".venv/bin/python", "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        project,
+        **PRODUCTION_ENV,
+    )

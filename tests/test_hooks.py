@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from cookiecutter.exceptions import FailedHookException
 
-from .conftest import DEFAULTS, render
-from .hooks import pre_gen
+from .support.hooks import post_gen, pre_gen
+from .support.options import DEFAULTS
+from .support.rendering import baked
 
 GOOD = {
     key: (value[0] if isinstance(value, list) else value)
@@ -61,13 +62,13 @@ def ids(case: tuple[str, object]) -> str:
 @pytest.mark.parametrize("case", BAD_ANSWERS, ids=ids)
 def test_each_rule_rejects_the_bad_answer_naming_the_field(case):
     field, value = case
-    problems = pre_gen.errors({**GOOD, field: value})
+    problems = pre_gen.errors({**GOOD, field: value}, DEFAULTS)
     assert len(problems) == 1, problems
     assert problems[0].startswith(f"{field}: got {value!r}")
 
 
 def test_good_answers_pass():
-    assert pre_gen.errors(GOOD) == []
+    assert pre_gen.errors(GOOD, DEFAULTS) == []
 
 
 @pytest.mark.parametrize(
@@ -86,11 +87,11 @@ def test_good_answers_pass():
     ],
 )
 def test_unusual_but_valid_answers_pass(field, value):
-    assert pre_gen.errors({**GOOD, field: value}) == []
+    assert pre_gen.errors({**GOOD, field: value}, DEFAULTS) == []
 
 
 def test_every_problem_is_reported_at_once():
-    problems = pre_gen.errors({**GOOD, "email": "x", "version": "x", "ci": "x"})
+    problems = pre_gen.errors({**GOOD, "email": "x", "version": "x", "ci": "x"}, DEFAULTS)
     assert [problem.split(":")[0] for problem in problems] == ["email", "version", "ci"]
 
 
@@ -99,24 +100,35 @@ THROUGH_COOKIECUTTER = [case for case in BAD_ANSWERS if case != ("project_slug",
 
 
 @pytest.mark.parametrize("case", THROUGH_COOKIECUTTER, ids=ids)
-def test_cookiecutter_stops_on_a_bad_answer_and_leaves_no_directory(tmp_path, capfd, case):
+def test_cookiecutter_stops_on_a_bad_answer_and_leaves_no_directory(cookies, tmp_path, capfd, case):
     field, value = case
-    output = tmp_path / "out"
-    with pytest.raises((FailedHookException, ValueError)) as stopped:
-        render(output, {field: value})
-    if stopped.type is FailedHookException:
+    result = cookies.bake(extra_context={field: value})
+    assert result.exit_code != 0
+    assert result.project_path is None
+    if isinstance(result.exception, FailedHookException):
         stderr = capfd.readouterr().err
         assert f"ERROR: {field}: got {value!r}" in stderr
         assert "Nothing was generated" in stderr
     else:
         # Cookiecutter itself refuses a value outside a choice list, before any hook runs.
-        assert f"variable {field}" in str(stopped.value)
-    leftovers = [p for p in output.iterdir() if not p.name.startswith(".")]
+        assert isinstance(result.exception, ValueError), result.exception
+        assert f"variable {field}" in str(result.exception)
+    # pytest-cookies bakes into <tmp_path>/cookies/bakeNN (made only once cookiecutter starts).
+    bakes = list((tmp_path / "cookies").iterdir())
+    leftovers = [p for bake in bakes for p in bake.iterdir() if not p.name.startswith(".")]
     assert leftovers == []
 
 
-def test_a_good_render_prints_the_next_steps(tmp_path, capfd):
-    render(tmp_path)
+def test_a_good_render_prints_the_next_steps(cookies, capfd):
+    baked(cookies.bake())
     out = capfd.readouterr().out
     assert "make install" in out
     assert "cd acme_portal" in out
+
+
+def test_the_link_command_without_a_commit_names_no_tag_that_may_not_exist():
+    answers = {"project_name": "Acme", "_template_version": "0.1.0"}
+    origin = post_gen.Origin("<git URL>", None, "the template is not a git checkout")
+    command = post_gen.link_command(answers, origin)
+    assert "v0.1.0" not in command
+    assert "--checkout '<template commit or release tag>'" in command

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from .conftest import DEFAULT_ANSWERS, MINIMAL_ANSWERS, answers_id, render, run
-from .services import require_postgres
+from .support.options import COVERING_SET, DEFAULT_ANSWERS, MINIMAL_ANSWERS
+from .support.postgres import fresh_database
+from .support.rendering import answers_id, baked
+from .support.services import require_postgres
+from .support.tools import run
 
 pytestmark = pytest.mark.slow
+# The same suite again on PostgreSQL: the default and minimal projects, which between them hold
+# every model and query the options add.
 VARIANTS = [DEFAULT_ANSWERS, MINIMAL_ANSWERS]
 
 
@@ -23,26 +24,7 @@ def manage(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess
     return run([".venv/bin/python", "manage.py", *args], project, **env)
 
 
-@contextlib.contextmanager
-def fresh_database(project: Path, server_url: str, label: str) -> Iterator[str]:
-    """A new, empty database on the server for the duration; yields its URL, drops it after."""
-    # The process id keeps parallel runs on one server (xdist workers, other checkouts) apart.
-    name = f"keel_{label}_{os.getpid()}"
-    drop = (
-        "import psycopg, sys\n"
-        "with psycopg.connect(sys.argv[1], autocommit=True) as db:\n"
-        "    for name in (sys.argv[2], 'test_' + sys.argv[2]):\n"
-        "        db.execute(f'DROP DATABASE IF EXISTS {name} WITH (FORCE)')\n"
-    )
-    create = drop + "    db.execute(f'CREATE DATABASE {sys.argv[2]}')\n"
-    run([".venv/bin/python", "-c", create, server_url, name], project)
-    try:
-        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
-    finally:
-        run([".venv/bin/python", "-c", drop, server_url, name], project)
-
-
-@pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
+@pytest.mark.parametrize("answers", COVERING_SET, ids=answers_id)
 def test_project_checks_migrates_and_passes_its_suite_on_sqlite(installed_project, answers):
     project = installed_project(answers)
     manage(project, "check", "--fail-level", "WARNING")
@@ -59,7 +41,7 @@ def test_project_migrates_and_passes_its_suite_on_postgresql(installed_project, 
     server = require_postgres()
     project = installed_project(answers)
     label = "default" if not answers else "minimal"
-    with fresh_database(project, server, label) as url:
+    with fresh_database(server, label) as url:
         manage(project, "migrate", "--noinput", DATABASE_URL=url)
         tables = manage(
             project,
@@ -77,7 +59,7 @@ def test_project_migrates_and_passes_its_suite_on_postgresql(installed_project, 
         assert re.search(r"\d+ passed", result.stdout)
 
 
-@pytest.mark.parametrize("answers", VARIANTS, ids=answers_id)
+@pytest.mark.parametrize("answers", COVERING_SET, ids=answers_id)
 def test_project_lints_and_type_checks_clean(installed_project, answers):
     project = installed_project(answers)
     run(["make", "lint"], project)
@@ -89,8 +71,8 @@ def test_pre_commit_config_is_valid(installed_project):
     run([".venv/bin/pre-commit", "validate-config", ".pre-commit-config.yaml"], project)
 
 
-def test_pip_installs_the_project_where_uv_is_missing(tmp_path):
-    project = render(tmp_path, MINIMAL_ANSWERS)
+def test_pip_installs_the_project_where_uv_is_missing(cookies):
+    project = baked(cookies.bake(extra_context=MINIMAL_ANSWERS))
     # An empty UV makes the Makefile fall back to pip, as on a machine without uv.
     run(["make", "install", "UV="], project, timeout=900)
     result = manage(project, "check")

@@ -14,11 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DEFAULT_ANSWERS, MINIMAL_ANSWERS, run, tool_env
+from .support.options import DEFAULT_ANSWERS, MINIMAL_ANSWERS
+from .support.tools import run, tool_env
 
 pytestmark = pytest.mark.slow
 SLUG = "acme_portal"
-BUDGET_TESTS = ["tests/test_query_budgets.py", "tests/test_admin.py"]
+BUDGET_TESTS = [
+    "tests/test_query_budgets.py",
+    "tests/test_query_budget_toolkit.py",
+    "tests/test_query_budget_toolkit_app.py",
+    "tests/test_admin.py",
+]
+GENERATED = "test_route_queries_do_not_grow_with_rows"
 # user.user_permissions.count(): nothing prefetches a user's own permissions.
 COUNT_PERMISSIONS_SQL = (
     'SELECT COUNT(*) AS "__count" FROM "auth_permission" INNER JOIN "users_user_user_permissions" '
@@ -56,19 +63,23 @@ def suite(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def failed_tests(output: str) -> set[str]:
-    return set(re.findall(r"^FAILED (\S+)", output, re.MULTILINE))
+    return set(re.findall(r"^FAILED (.+?)(?: - .*)?$", output, re.MULTILINE))
 
 
 def test_unmodified_project_passes_a_generated_test_for_every_list_page(installed_project):
     project = installed_project(DEFAULT_ANSWERS)
     result = run([".venv/bin/pytest", "-p", "no:cacheprovider", "-v", *BUDGET_TESTS], project)
     for route in (
-        "admin:auth_group_changelist",
-        "admin:authtoken_tokenproxy_changelist",
-        "admin:users_user_changelist",
-        "api-users",
+        "/admin/auth/group/ (admin:auth_group_changelist)",
+        "/admin/authtoken/tokenproxy/ (admin:authtoken_tokenproxy_changelist)",
+        "/admin/users/user/ (admin:users_user_changelist)",
+        "/api/users/ (api-users)",
     ):
-        assert f"test_list_page_queries_do_not_grow_with_rows[{route}] PASSED" in result.stdout
+        assert f"{GENERATED}[{route}] PASSED" in result.stdout
+    # The toolkit's own app: each planted query per row fails, naming its cause.
+    assert "test_each_planted_query_per_row_fails_naming_its_cause[/api/count/] PASSED" in (
+        result.stdout
+    )
     assert "test_change_page_renders[users.User] PASSED" in result.stdout
     users_list = "tests/test_api.py::test_users_list_queries_are_the_same_for_1_and_100_users"
     run([".venv/bin/pytest", "-p", "no:cacheprovider", users_list], project)
@@ -76,14 +87,14 @@ def test_unmodified_project_passes_a_generated_test_for_every_list_page(installe
 
 def test_a_query_per_row_in_the_users_serializer_fails_the_suite(installed_project, tmp_path):
     project = copy_of(installed_project(DEFAULT_ANSWERS), tmp_path / "serializer")
-    serializers = project / SLUG / "api" / "serializers.py"
+    serializers = project / SLUG / "users" / "api.py"
     edit(
         serializers,
-        '    class Meta:\n        model = get_user_model()\n        fields = [\n            "id",',
+        '    class Meta:\n        model = User\n        fields = [\n            "id",',
         "    permission_count = serializers.SerializerMethodField()\n\n"
         "    def get_permission_count(self, user) -> int:\n"
         "        return user.user_permissions.count()\n\n"
-        '    class Meta:\n        model = get_user_model()\n        fields = [\n            "id",',
+        '    class Meta:\n        model = User\n        fields = [\n            "id",',
     )
     edit(serializers, '"groups",\n        ]', '"groups",\n            "permission_count",\n]')
 
@@ -91,16 +102,17 @@ def test_a_query_per_row_in_the_users_serializer_fails_the_suite(installed_proje
     assert result.returncode == 1, result.stdout[-3000:]
     assert failed_tests(result.stdout) == {
         "tests/test_api.py::test_users_list_queries_are_the_same_for_1_and_100_users",
-        "tests/test_query_budgets.py::test_list_page_queries_do_not_grow_with_rows[api-users]",
+        f"tests/test_query_budgets.py::{GENERATED}[/api/users/ (api-users)]",
     }
     assert "GET /api/users/ (api-users) ran 7 queries after seeding 1 row and 31 after" in (
         result.stdout
     )
+    assert "+24 (2 -> 26) on auth_permission" in result.stdout
     assert (
-        "+24 (2 -> 26) on auth_permission, from serializer field "
-        "UserListSerializer.permission_count"
+        f"from serializer field UserListSerializer.permission_count > {SLUG}/users/api.py:"
     ) in result.stdout
     assert COUNT_PERMISSIONS_SQL in result.stdout
+    assert "fix: a count per row: annotate(n=Count(...))" in result.stdout
 
 
 def test_a_query_per_row_in_an_admin_list_display_fails_the_suite(installed_project, tmp_path):
@@ -116,25 +128,29 @@ def test_a_query_per_row_in_an_admin_list_display_fails_the_suite(installed_proj
 
     result = suite(project)
     assert result.returncode == 1, result.stdout[-3000:]
-    assert failed_tests(result.stdout) == {
-        "tests/test_query_budgets.py::"
-        "test_list_page_queries_do_not_grow_with_rows[admin:users_user_changelist]",
-    }
-    assert (
-        "+24 (2 -> 26) on auth_permission, from admin list_display column 'permission_count'"
-    ) in result.stdout
-    assert f"{SLUG}/users/admin.py:" in result.stdout
+    users = "/admin/users/user/ (admin:users_user_changelist)"
+    assert failed_tests(result.stdout) == {f"tests/test_query_budgets.py::{GENERATED}[{users}]"}
+    assert "+24 (2 -> 26) on auth_permission" in result.stdout
+    assert f"from admin list_display column 'permission_count' > {SLUG}/users/admin.py:" in (
+        result.stdout
+    )
+    # The admin's own change_list.html is not the project's template: it is not named.
+    assert "from template admin/" not in result.stdout
+    assert "fix: an admin column reads a relation per row" in result.stdout
     assert COUNT_PERMISSIONS_SQL in result.stdout
 
 
 def test_without_the_rest_framework_the_admin_is_still_covered(installed_project):
     project = installed_project(MINIMAL_ANSWERS)
     result = run([".venv/bin/pytest", "-p", "no:cacheprovider", "-v", *BUDGET_TESTS], project)
-    assert "test_list_page_queries_do_not_grow_with_rows[admin:users_user_changelist] PASSED" in (
-        result.stdout
-    )
-    assert "test_list_page_queries_do_not_grow_with_rows[admin:auth_group_changelist] PASSED" in (
+    for route in (
+        "/admin/auth/group/ (admin:auth_group_changelist)",
+        "/admin/users/user/ (admin:users_user_changelist)",
+    ):
+        assert f"{GENERATED}[{route}] PASSED" in result.stdout
+    assert "test_each_planted_query_per_row_fails_naming_its_cause[/books/] PASSED" in (
         result.stdout
     )
     assert "api-users" not in result.stdout
     assert not (project / SLUG / "testing" / "drf.py").exists()
+    assert not (project / "tests" / "toolkit_app" / "api.py").exists()

@@ -4,7 +4,8 @@ import subprocess
 
 import pytest
 
-from .conftest import TEMPLATE, TOOL_BIN
+from .support.options import TEMPLATE
+from .support.tools import TOOL_BIN
 
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=" ".join)

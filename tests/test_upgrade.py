@@ -23,17 +23,10 @@ from pathlib import Path
 import pytest
 from cookiecutter.main import cookiecutter
 
-from .conftest import (
-    DEFAULT_ANSWERS,
-    MINIMAL_ANSWERS,
-    TEMPLATE,
-    TOOL_BIN,
-    answers_id,
-    render,
-    run,
-    tool_env,
-)
-from .hooks import post_gen
+from .support.hooks import post_gen
+from .support.options import DEFAULT_ANSWERS, MINIMAL_ANSWERS, TEMPLATE
+from .support.rendering import answers_id, baked
+from .support.tools import TOOL_BIN, run, tool_env
 
 SLUG = "acme_portal"
 SETTINGS = "config/settings/base.py"
@@ -368,9 +361,9 @@ def test_changelog_and_upgrade_notes_have_a_section_for_the_current_version():
 
 
 @pytest.mark.parametrize("answers", SCENARIOS, ids=answers_id)
-def test_extension_points_come_after_everything_the_template_owns(tmp_path, answers):
+def test_extension_points_come_after_everything_the_template_owns(cookies, answers):
     """Local additions sit below every template line, so template additions never touch them."""
-    project = render(tmp_path, answers)
+    project = baked(cookies.bake(extra_context=answers))
     base = ast.parse((project / SETTINGS).read_text())
     last = base.body[-1]
     assert isinstance(last, ast.ImportFrom) and last.module == "config.settings.project"

@@ -1,9 +1,9 @@
-"""ASGI entry point, with production settings by default."""
-
-import os
+"""ASGI entry point: production settings, and no other (config/entrypoint.py)."""
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+from config.entrypoint import use_production_settings
+
+use_production_settings()
 
 application = get_asgi_application()

@@ -1,8 +1,10 @@
 """System checks for the Celery settings, run by `manage.py check` (and so before every deploy).
 
-Redis has no acknowledgement of its own: a task not acknowledged within the visibility timeout is
-handed to another worker while the first may still be running it, or still waiting for its
-countdown. Celery does not check this, so these checks do.
+Each broker takes back a task not acknowledged in time. Redis has no acknowledgement of its own: a
+task not acknowledged within the visibility timeout is handed to another worker while the first
+may still be running it, or still waiting for its countdown. RabbitMQ closes the channel of a
+consumer holding a delivery longer than its consumer_timeout, and the task goes to another worker.
+Celery checks neither, so these checks compare the broker's limit with the tasks'.
 """
 
 import importlib
@@ -13,28 +15,36 @@ from django.apps import apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
-FIX = "Raise CELERY_VISIBILITY_TIMEOUT or lower the limit; see docs/tasks.md."
 
-
-def visibility_timeout() -> int:
+def redelivery_limit() -> tuple[str, int]:
+    """The setting a task must finish (or start its countdown) within: its name and value."""
+    if settings.CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+        # RabbitMQ's default; the setting must match consumer_timeout in RabbitMQ's configuration.
+        return "CELERY_RABBITMQ_CONSUMER_TIMEOUT", getattr(
+            settings, "CELERY_RABBITMQ_CONSUMER_TIMEOUT", 1800
+        )
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     # kombu's default for Redis when the option is not set.
-    return int(options.get("visibility_timeout", 3600))
+    return "CELERY_VISIBILITY_TIMEOUT", int(options.get("visibility_timeout", 3600))
+
+
+def fix(name: str) -> str:
+    return f"Raise {name} or lower the limit; see docs/tasks.md."
 
 
 @register("celery")
 def check_time_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = []
-    timeout = visibility_timeout()
+    name, timeout = redelivery_limit()
     hard = settings.CELERY_TASK_TIME_LIMIT
     soft = settings.CELERY_TASK_SOFT_TIME_LIMIT
     if hard >= timeout:
         errors.append(
             Error(
-                f"CELERY_VISIBILITY_TIMEOUT ({timeout}s) is not greater than "
+                f"{name} ({timeout}s) is not greater than "
                 f"CELERY_TASK_TIME_LIMIT ({hard}s): a long task would be delivered again, "
                 "and run twice, while it is still running.",
-                hint=FIX,
+                hint=fix(name),
                 id="celery.E001",
             )
         )
@@ -52,7 +62,7 @@ def check_time_limits(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
 @register("celery")
 def check_task_delays(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Each task's own time limit and retry delays must also fit in the visibility timeout."""
+    """Each task's own time limit and retry delays must also fit in the broker's limit."""
     from .celery_app import app
 
     # The tasks modules Celery's autodiscovery would import (the worker imports them the same way;
@@ -60,7 +70,7 @@ def check_task_delays(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     for config in apps.get_app_configs():
         if importlib.util.find_spec(f"{config.name}.tasks"):
             importlib.import_module(f"{config.name}.tasks")
-    timeout = visibility_timeout()
+    setting, timeout = redelivery_limit()
     errors: list[CheckMessage] = []
     for name, task in sorted(app.tasks.items()):
         if name.startswith("celery."):
@@ -78,8 +88,8 @@ def check_task_delays(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             errors.append(
                 Error(
                     f"Task {name} has {attribute}={longest}s, not less than "
-                    f"CELERY_VISIBILITY_TIMEOUT ({timeout}s): it would be delivered twice.",
-                    hint=FIX,
+                    f"{setting} ({timeout}s): it would be delivered twice.",
+                    hint=fix(setting),
                     id="celery.E003",
                 )
             )

@@ -1,9 +1,9 @@
-"""WSGI entry point for Gunicorn, with production settings by default."""
-
-import os
+"""WSGI entry point for Gunicorn: production settings, and no other (config/entrypoint.py)."""
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+from config.entrypoint import use_production_settings
+
+use_production_settings()
 
 application = get_wsgi_application()

@@ -4,7 +4,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from {{ cookiecutter.project_slug }}.testing.coverage import seeds
+from {{ cookiecutter.project_slug }}.testing.seeding import seeds
 
 from . import seeds as registered  # noqa: F401  (fills the registry)
 from .factories import UserFactory
@@ -35,9 +35,7 @@ def test_changelist_and_add_pages_render(client, rf, superuser, model):
 @pytest.mark.parametrize("model", MODELS, ids=lambda model: model._meta.label)
 def test_change_page_renders(client, superuser, model):
     client.force_login(superuser)
-    seed = seeds.seeds.get(model)
-    assert seed is not None, f"Register a seed for {model._meta.label} in tests/seeds.py."
-    seed(1, superuser)
+    seeds.seed_for(model)(1, superuser)  # tests/seeds.py, or model-bakery
     changelist = client.get(admin_url(model, "changelist")).context["cl"]
     assert changelist.result_count > 0
     # The changelist links each row to its change page, however the admin maps its ids.

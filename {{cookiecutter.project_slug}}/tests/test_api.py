@@ -4,7 +4,6 @@ import re
 
 import pytest
 from django.contrib.staticfiles import finders
-from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework import serializers
 from rest_framework.authtoken.models import Token
@@ -14,6 +13,7 @@ from rest_framework.test import APIClient
 from rest_framework.throttling import UserRateThrottle
 
 from {{ cookiecutter.project_slug }}.testing.budgets import QueryBudgetExceeded
+from {{ cookiecutter.project_slug }}.testing.routes import find_routes
 from {{ cookiecutter.project_slug }}.users.models import User
 
 from .factories import GroupFactory, UserFactory
@@ -21,27 +21,30 @@ from .factories import GroupFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counters():
-    # Throttling counts requests in the cache, which outlives a test.
-    cache.clear()
-
-
 @pytest.fixture
 def api_client():
     return APIClient()
 
 
-def test_me_needs_authentication(client):
+def test_me_without_credentials_is_401_with_the_scheme_to_use(client):
     response = client.get("/api/users/me/")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json() == {
         "error": {
-            "status": 403,
+            "status": 401,
             "code": "not_authenticated",
             "message": "Authentication credentials were not provided.",
         }
     }
+
+
+def test_a_wrong_token_is_401(api_client):
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    response = api_client.get("/api/users/me/")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
+    assert response.json()["error"]["code"] == "authentication_failed"
 
 
 def test_me_shows_the_signed_in_user(client, user):
@@ -81,7 +84,10 @@ def test_me_authenticates_with_a_token(api_client, user):
 def test_users_list_is_for_staff_only(client, user):
     client.force_login(user)
     response = client.get("/api/users/")
+    # Signed in, but not allowed: 403, and no WWW-Authenticate, since other credentials would
+    # not help.
     assert response.status_code == 403
+    assert "WWW-Authenticate" not in response
     assert response.json()["error"]["code"] == "permission_denied"
 
 
@@ -134,7 +140,7 @@ def test_schema_generates_without_warnings_and_validates(tmp_path):
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/docs/"])
 def test_schema_and_docs_are_for_staff_only(client, user, path):
-    assert client.get(path).status_code == 403
+    assert client.get(path).status_code == 401
     client.force_login(user)
     assert client.get(path).status_code == 403
 
@@ -195,3 +201,10 @@ def test_constant_queries_names_the_serializer_field_behind_an_n_plus_one(rf, co
     assert "from serializer field LeakyUserSerializer.group_count" in message
     assert "tests/test_api.py:" in message and "in get_group_count" in message
     assert 'WHERE "users_user_groups"."user_id" = %s' in message
+
+
+def test_query_budgets_cover_the_api_list():
+    # The toolkit's REST framework extension (QUERY_BUDGET_EXTENSIONS) finds the API's list views.
+    routes = {route.id: route for route in find_routes()}
+    assert routes["/api/users/"].kind == "REST framework list"
+    assert routes["/api/users/"].name == "api-users"

@@ -1,13 +1,9 @@
 """The query-budget toolkit catches a page that queries per row, and says where."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.http import HttpResponse
 from django.urls import path
 from django.views.generic import ListView
@@ -15,16 +11,16 @@ from django.views.generic import ListView
 from {{ cookiecutter.project_slug }}.testing.budgets import Measurement, QueryBudgetExceeded
 from {{ cookiecutter.project_slug }}.testing.coverage import (
     RecordedCounts,
-    Route,
     RouteNotCovered,
-    SeedRegistry,
     measure_route,
-    urlconf_routes,
 )
 from {{ cookiecutter.project_slug }}.testing.queries import normalise, record_queries, table_of
+from {{ cookiecutter.project_slug }}.testing.routes import Route, find_routes
+from {{ cookiecutter.project_slug }}.testing.seeding import SeedRegistry
 from {{ cookiecutter.project_slug }}.users.selectors import users_with_groups
 
 from .factories import GroupFactory, UserFactory
+from .production import load_settings
 
 pytestmark = pytest.mark.django_db
 MIDDLEWARE = "{{ cookiecutter.project_slug }}.testing.middleware.RepeatedQueriesMiddleware"
@@ -71,6 +67,7 @@ def test_constant_queries_reports_the_sql_that_grew_its_table_and_its_line(
     assert "+24 (1 -> 25) on users_user" in message
     assert 'WHERE "users_user_groups"."group_id" = %s' in message
     assert "from tests/test_query_budget_toolkit.py:" in message
+    assert "fix: a count per row: annotate(n=Count(...))" in message
     # Only the SQL that grew is listed: the query for the groups themselves ran once each time.
     assert 'FROM "auth_group"' not in message
 
@@ -119,32 +116,39 @@ def test_the_recorder_groups_repeats_of_one_query_whatever_the_values():
 
 def test_lists_of_placeholders_fold_and_tables_are_found():
     assert normalise('WHERE "id" IN (%s, %s, %s)') == 'WHERE "id" IN (%s, ...)'
+    # A prefetch for one row is the same query as a prefetch for many.
+    assert normalise('WHERE "id" IN (%s)') == 'WHERE "id" IN (%s, ...)'
+    assert normalise('WHERE "id" = (%s)') == 'WHERE "id" = (%s)'
     assert normalise("VALUES (%s, %s), (%s, %s)") == "VALUES (%s, ...), ..."
     assert table_of('SELECT "a"."id" FROM "auth_group" INNER JOIN "b"') == "auth_group"
     assert table_of('UPDATE "users_user" SET') == "users_user"
     assert table_of('SAVEPOINT "s1"') == ""
 
 
-@pytest.mark.urls(__name__)
 def test_list_views_in_the_urlconf_are_found_with_their_models():
-    routes = {route.id: route for route in urlconf_routes()}
-    assert routes["group-sizes"] == Route("group-sizes", "list view", "/group-sizes/", Group)
-    assert routes["group-detail"].path is None
+    routes = {route.id: route for route in find_routes(__name__)}
+    assert routes["/group-sizes/"] == Route(
+        "/group-sizes/", "group-sizes", "list view", Group, "/group-sizes/"
+    )
+    # Two routes of one view under different URLs are two routes.
+    assert routes["/groups/<pk>/"].parameters == ("pk",)
+    assert routes["/groups/<pk>/"].url(pk=3) == "/groups/3/"
 
 
 @pytest.mark.urls(__name__)
 def test_generated_route_test_catches_the_n_plus_one(client, admin_user):
     registry = SeedRegistry()
     registry.register(Group)(lambda count, requester: seed_groups(count))
+    registry.exempt("auth.Group.permissions", reason="the page shows how many members, no more")
     client.force_login(admin_user)
-    route = Route("group-sizes", "list view", "/group-sizes/", Group)
+    route = Route("/group-sizes/", "group-sizes", "list view", Group, "/group-sizes/")
     with pytest.raises(QueryBudgetExceeded, match=r"GET /group-sizes/ \(group-sizes\) ran"):
         measure_route(route, client, admin_user, registry)
 
 
-def test_a_route_without_a_seed_fails_until_registered_or_exempted(client, admin_user):
-    route = Route("group-names", "list view", "/group-names/", Group)
-    with pytest.raises(RouteNotCovered, match=r"lists auth.Group, which has no seed"):
+def test_a_route_without_a_model_fails_until_exempted(client, admin_user):
+    route = Route("/report/", "report", "list view", None, "/report/")
+    with pytest.raises(RouteNotCovered, match=r"does not say which model it lists"):
         measure_route(route, client, admin_user, SeedRegistry())
     with pytest.raises(ValueError, match="needs a reason"):
         SeedRegistry().exempt("group-names", reason=" ")
@@ -153,22 +157,33 @@ def test_a_route_without_a_seed_fails_until_registered_or_exempted(client, admin
 def test_a_seed_that_adds_no_visible_rows_is_refused(client, admin_user):
     registry = SeedRegistry()
     registry.register(Group)(lambda count, requester: None)
+    for relation in ("user", "permissions"):
+        registry.exempt(f"auth.Group.{relation}", reason="this test is about the rows themselves")
     client.force_login(admin_user)
-    route = Route("admin:auth_group_changelist", "admin changelist", "/admin/auth/group/", Group)
+    changelist = "/admin/auth/group/"
+    route = Route(changelist, "admin:auth_group_changelist", "admin changelist", Group, changelist)
     with pytest.raises(RouteNotCovered, match="must add rows"):
         measure_route(route, client, admin_user, registry)
 
 
-def test_recorded_counts_fail_a_rise_and_a_drop_until_updated(tmp_path, query_budget):
+def test_recorded_counts_fail_a_rise_marking_what_is_new_and_a_drop_until_updated(
+    tmp_path, query_budget
+):
     counts_file = tmp_path / "query_counts.json"
-    counts_file.write_text(json.dumps({"page": 3}))
+    tables = {"auth_group": 3}
+    recorded = {"queries": 3, "tables": tables}
+    counts_file.write_text(json.dumps({"page": recorded}))
     with query_budget(10) as four:
-        for _ in range(4):
+        for _ in range(3):
             Group.objects.exists()
+        list(Permission.objects.all()[:1])
     measurement = Measurement((1, 25), four, four, (None, None))
 
-    with pytest.raises(QueryBudgetExceeded, match=r"runs 4 queries; query_counts\.json records 3"):
+    rise_message = r"runs 4 queries; query_counts\.json records 3"
+    with pytest.raises(QueryBudgetExceeded, match=rise_message) as rise:
         RecordedCounts(counts_file, update=False).check("page", measurement)
+    assert "  NEW 1x on auth_permission" in str(rise.value)
+    assert "  3x on auth_group" in str(rise.value)
     counts_file.write_text(json.dumps({"page": 5}))
     with pytest.raises(QueryBudgetExceeded, match="fewer than the 5 recorded"):
         RecordedCounts(counts_file, update=False).check("page", measurement)
@@ -178,8 +193,11 @@ def test_recorded_counts_fail_a_rise_and_a_drop_until_updated(tmp_path, query_bu
     updating = RecordedCounts(counts_file, update=True)
     updating.check("page", measurement)
     updating.forget_others(["page"])
+    assert updating.changes() == ["page: 5 -> 4"]
     assert updating.save()
-    assert json.loads(counts_file.read_text()) == {"page": 4}
+    tables = {**tables, "auth_permission": 1}
+    updated = {"queries": 4, "tables": tables}
+    assert json.loads(counts_file.read_text()) == {"page": updated}
 
 
 def test_development_middleware_warns_about_sql_repeated_in_one_request(client, settings, caplog):
@@ -199,18 +217,5 @@ def test_development_middleware_warns_about_sql_repeated_in_one_request(client, 
 
 
 def test_local_settings_install_the_development_middleware():
-    script = "from django.conf import settings; print(settings.MIDDLEWARE[-1])"
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parent.parent,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.local",
-            "DJANGO_READ_DOT_ENV": "false",
-            "DJANGO_SECRET_KEY": "local-settings-test",
-        },
-    )
-    assert result.stdout.strip() == MIDDLEWARE
+    local = load_settings({"DJANGO_SECRET_KEY": "local-settings-test"}, "config.settings.local")
+    assert local.MIDDLEWARE[-1] == MIDDLEWARE

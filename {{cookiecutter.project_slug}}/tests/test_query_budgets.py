@@ -1,22 +1,27 @@
-"""Every list page runs the same number of queries for 1 row as for 25, and no more than recorded.
+"""Every list and detail route runs as many queries for few rows as for many, and no more than
+recorded.
 
-One test is generated per route that coverage.list_routes() finds. Each is seeded through
-tests/seeds.py; tests/query_counts.json keeps the count each route runs (docs/query-budgets.md).
+One test is generated per route that routes.find_routes() finds. Rows come from tests/seeds.py
+or, for a model without a seed there, from model-bakery; tests/query_counts.json keeps the count
+each route runs (docs/query-budgets.md).
 """
 
 import pytest
 
-from {{ cookiecutter.project_slug }}.testing.coverage import list_routes, measure_route, seeds
+from {{ cookiecutter.project_slug }}.testing.coverage import measure_route
+from {{ cookiecutter.project_slug }}.testing.routes import find_routes
+from {{ cookiecutter.project_slug }}.testing.seeding import relations, seeds
 
 from . import seeds as registered  # noqa: F401  (fills the registry)
 from .factories import UserFactory
 
-ROUTES = list_routes()
+ROUTES = find_routes()
 
 
-@pytest.mark.django_db
+# Every database alias is counted, so every alias must be open to the test.
+@pytest.mark.django_db(databases="__all__")
 @pytest.mark.parametrize("route", ROUTES, ids=str)
-def test_list_page_queries_do_not_grow_with_rows(route, client, recorded_query_counts):
+def test_route_queries_do_not_grow_with_rows(route, client, recorded_query_counts):
     if route.id in seeds.exemptions:
         pytest.skip(f"exempt: {seeds.exemptions[route.id]}")
     requester = UserFactory.create(is_staff=True, is_superuser=True)
@@ -34,14 +39,19 @@ def test_recorded_counts_name_only_existing_routes(recorded_query_counts):
         )
 
 
-def test_exemptions_name_existing_routes():
-    unknown = sorted(set(seeds.exemptions) - {route.id for route in ROUTES})
-    assert unknown == [], f"tests/seeds.py exempts routes that do not exist: {unknown}"
+def test_exemptions_name_existing_routes_and_relations():
+    known = {route.id for route in ROUTES} | {
+        f"{model._meta.label}.{relation.name}"
+        for model in {route.model for route in ROUTES if route.model is not None}
+        for relation in relations(model)
+    }
+    unknown = sorted(set(seeds.exemptions) - known)
+    assert unknown == [], f"tests/seeds.py exempts routes or relations that do not exist: {unknown}"
 
 
 def test_every_list_page_is_found():
-    found = {route.id for route in ROUTES}
-    assert {"admin:users_user_changelist", "admin:auth_group_changelist"} <= found
-{%- if cookiecutter.use_drf %}
-    assert "api-users" in found
-{%- endif %}
+    found = {str(route) for route in ROUTES}
+    assert {
+        "/admin/users/user/ (admin:users_user_changelist)",
+        "/admin/auth/group/ (admin:auth_group_changelist)",
+    } <= found

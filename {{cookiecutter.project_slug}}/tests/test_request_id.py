@@ -36,12 +36,13 @@ def test_a_missing_or_malformed_request_id_is_replaced(client, incoming):
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
 
-@pytest.mark.django_db
-def test_log_lines_of_a_request_carry_its_id(client, monkeypatch, records):
-    def cache_down() -> None:
-        raise ConnectionError("cache unreachable")
+def cache_down() -> None:
+    raise ConnectionError("cache unreachable")
 
-    monkeypatch.setitem(health.CHECKS, "cache", cache_down)
+
+@pytest.mark.django_db
+def test_log_lines_of_a_request_carry_its_id(client, settings, records):
+    settings.HEALTH_CHECKS = {"cache": f"{__name__}.cache_down"}
     client.get("/readyz/", HTTP_X_REQUEST_ID="req-42")
     warnings = [record for record in records if record.name == health.__name__]
     assert warnings

@@ -4,51 +4,15 @@ Django owns these headers on every response it makes; nginx adds its own only on
 serves, so each header is sent exactly once (deploy/nginx).
 """
 
-import json
-
 import pytest
 
-from .production import VALID, run_in_production
-
 HOST = "{{ cookiecutter.domain_name }}"
-# Requests made with Django's test client in a process booted with production settings. The static
-# storage is swapped for the plain one only because the suite never runs collectstatic.
-SCRIPT = """
-import json
-from django.conf import settings
-settings.STORAGES = {
-    **settings.STORAGES,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
-import django
-django.setup()
-from django.test import Client
-
-def describe(response):
-    return {
-        "status": response.status_code,
-        "location": response.get("Location"),
-        "headers": {name.lower(): value for name, value in response.headers.items()},
-        "cookies": {
-            name: {key: str(morsel[key]) for key in ("secure", "httponly", "samesite", "path")}
-            for name, morsel in response.cookies.items()
-        },
-    }
-
-client = Client()
-print(json.dumps({
-    "home": describe(client.get("/", secure=True, HTTP_HOST=HOST)),
-    "login": describe(client.get("/accounts/login/", secure=True, HTTP_HOST=HOST)),
-    "plain_http": describe(client.get("/accounts/login/?next=/", HTTP_HOST=HOST)),
-}))
-"""
 
 
 @pytest.fixture(scope="module")
-def responses() -> dict:
-    result = run_in_production(["-c", f"HOST = {HOST!r}\n{SCRIPT}"], VALID)
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+def responses(production_boot) -> dict:
+    """Requests made with Django's test client in the process booted with production settings."""
+    return production_boot["responses"]
 
 
 def directives(policy: str) -> dict[str, list[str]]:

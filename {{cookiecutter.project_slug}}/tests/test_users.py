@@ -1,8 +1,5 @@
 import pytest
-from django.contrib.auth import authenticate, get_user_model
-{%- if cookiecutter.username_type == "email" %}
-from django.db import IntegrityError
-{%- endif %}
+from django.contrib.auth import get_user_model
 
 from .conftest import PASSWORD
 from .factories import UserFactory
@@ -13,59 +10,6 @@ pytestmark = pytest.mark.django_db
 
 def test_the_project_uses_its_own_user_model():
     assert User._meta.label == "users.User"
-{%- if cookiecutter.username_type == "username" %}
-
-
-def test_users_log_in_with_their_username():
-    user = UserFactory.create(username="ann")
-    assert authenticate(username="ann", password=PASSWORD) == user
-
-
-def test_a_user_is_shown_by_username():
-    assert str(UserFactory.create(username="ann")) == "ann"
-
-
-def test_create_superuser_sets_staff_and_superuser():
-    admin = User.objects.create_superuser("root", "root@example.com", PASSWORD)
-    assert admin.is_staff
-    assert admin.is_superuser
-{%- else %}
-
-
-def test_users_have_no_username():
-    assert User.USERNAME_FIELD == "email"
-    assert "username" not in {field.name for field in User._meta.get_fields()}
-
-
-def test_users_log_in_with_their_email_in_any_case():
-    user = UserFactory.create(email="Ann@Example.com")
-    assert authenticate(username="ann@example.COM", password=PASSWORD) == user
-
-
-def test_emails_are_unique_whatever_their_case():
-    UserFactory.create(email="ann@example.com")
-    with pytest.raises(IntegrityError):
-        User.objects.create_user(email="ANN@example.com", password=PASSWORD)
-
-
-def test_create_user_needs_an_email():
-    with pytest.raises(ValueError, match="email"):
-        User.objects.create_user(email="", password=PASSWORD)
-
-
-def test_create_user_lowercases_the_domain():
-    assert User.objects.create_user(email="Ann@EXAMPLE.COM").email == "Ann@example.com"
-
-
-def test_create_superuser_sets_staff_and_superuser():
-    admin = User.objects.create_superuser(email="root@example.com", password=PASSWORD)
-    assert admin.is_staff
-    assert admin.is_superuser
-
-
-def test_a_user_is_shown_by_email():
-    assert str(UserFactory.create(email="ann@example.com")) == "ann@example.com"
-{%- endif %}
 
 
 def test_new_passwords_are_hashed_with_argon2(settings):
@@ -83,22 +27,3 @@ def test_admin_lists_and_edits_users(client, admin_user):
     client.force_login(admin_user)
     assert client.get("/admin/users/user/").status_code == 200
     assert client.get(f"/admin/users/user/{other.pk}/change/").status_code == 200
-
-
-def test_admin_creates_a_user(client, admin_user):
-    client.force_login(admin_user)
-    response = client.post(
-        "/admin/users/user/add/",
-        {
-{%- if cookiecutter.username_type == "username" %}
-            "username": "newcomer",
-{%- else %}
-            "email": "newcomer@example.com",
-{%- endif %}
-            "usable_password": "true",
-            "password1": PASSWORD,
-            "password2": PASSWORD,
-        },
-    )
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    assert User.objects.filter({{ cookiecutter.username_type }}="newcomer{{ "@example.com" if cookiecutter.username_type == "email" else "" }}").exists()

@@ -6,7 +6,7 @@ from .base import DATABASES, STORAGES
 # A fixed key: tests must not depend on a developer's .env.
 SECRET_KEY = "test-only-secret-key-never-used-outside-the-test-suite"
 
-# The suite runs on SQLite unless DATABASE_URL names another database (CI sets PostgreSQL).
+# The suite runs on SQLite unless DATABASE_URL names another database, such as PostgreSQL.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["NAME"] = ":memory:"
 DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -15,6 +15,12 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+{%- if cookiecutter.accounts == "allauth" %}
+
+# The admin and query-budget tests sign staff in with force_login, which skips the second factor;
+# tests/test_accounts.py checks the requirement with it switched back on.
+ACCOUNTS_STAFF_MFA_REQUIRED = False
+{%- endif %}
 
 # A private memory cache per run, even when a developer's .env sets REDIS_URL.
 CACHES = {
@@ -32,6 +38,6 @@ STORAGES = {
 {%- if cookiecutter.use_celery %}
 
 # Eager mode only imitates a worker: tasks are called directly, call sites are tested with
-# on-commit capture, and one test runs a real worker against Redis (tests/test_celery.py).
+# on-commit capture, and one test runs a real worker against the broker (tests/test_celery.py).
 CELERY_TASK_ALWAYS_EAGER = False
 {%- endif %}

@@ -1,4 +1,4 @@
-"""The Swagger UI page for the API, served from local files under the site's CSP.
+"""The API's schema, and its Swagger UI page served from local files under the site's CSP.
 
 drf-spectacular-sidecar ships the Swagger UI files as static files (no CDN), and the split view
 loads its start-up script from a URL instead of an inline <script>. What is left inline is the
@@ -13,9 +13,22 @@ from functools import cache
 
 from csp.decorators import csp_update
 from django.template import Engine
-from drf_spectacular.views import SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
 
 STYLE_BLOCK = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+VERSION = re.compile(r"[A-Za-z0-9._-]{1,32}")
+
+
+class SchemaView(SpectacularAPIView):
+    """The schema, refusing a ?version= that drf-spectacular would copy into a response header."""
+
+    def _get_version_parameter(self, request: Request) -> str | None:
+        version = request.query_params.get("version")
+        if version is not None and not VERSION.fullmatch(version):
+            raise ValidationError({"version": ["Letters, digits, '.', '_' and '-' only."]})
+        return super()._get_version_parameter(request)
 
 
 @cache

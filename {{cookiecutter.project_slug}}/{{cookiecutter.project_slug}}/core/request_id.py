@@ -2,9 +2,10 @@
 
 nginx generates the id (`$request_id`) and passes it as X-Request-ID, replacing any the client
 sent, so the nginx access log, Gunicorn's access log and the application's logs can be joined on
-it. Without nginx (runserver, tests) the id is made here. A few lines of our own instead of a
-package: the available ones keep the id on a thread-local, which leaks between requests handled by
-the same thread under async code; a context variable does not.
+it. Without nginx (runserver, tests) the id is made here. A few lines of our own instead of
+django-guid or django-log-request-id (both also keep the id in a context variable): the first
+accepts only UUIDs and logs at INFO on every request, the second writes whatever the header holds
+into the logs. This accepts a short token of safe characters and replaces anything else.
 """
 
 import logging

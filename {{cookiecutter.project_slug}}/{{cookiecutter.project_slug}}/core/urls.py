@@ -1,7 +1,8 @@
 from django.urls import path
 
-from .views import HomeView
+from .views import FaviconView, HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    path("favicon.ico", FaviconView.as_view(), name="favicon"),
 ]

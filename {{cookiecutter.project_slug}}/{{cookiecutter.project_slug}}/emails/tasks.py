@@ -2,10 +2,11 @@
 
 import logging
 from smtplib import SMTPException
+from typing import Any
 
 from celery import shared_task
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
+from django.core.mail import {% if cookiecutter.accounts == "allauth" %}EmailMultiAlternatives, {% endif %}send_mail
 from django.db import IntegrityError, transaction
 
 from .models import SentEmail
@@ -19,15 +20,19 @@ your account at {{ cookiecutter.project_name }} is ready. Sign in with {login}.
 """
 
 
-@shared_task(
-    # Mail servers refuse or time out now and then: retry with growing, jittered delays.
-    autoretry_for=(SMTPException, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-    soft_time_limit=30,
-    time_limit=45,
-)
+# Mail servers refuse or time out now and then: email tasks retry with growing, jittered delays.
+EMAIL_TASK_OPTIONS: dict[str, Any] = {
+    "autoretry_for": (SMTPException, OSError),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+    "soft_time_limit": 30,
+    "time_limit": 45,
+}
+email_task = shared_task(**EMAIL_TASK_OPTIONS)
+
+
+@email_task
 def send_welcome_email(user_id: int) -> None:
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     if user is None or not user.email:
@@ -54,3 +59,20 @@ def send_welcome_email(user_id: int) -> None:
             )
     except IntegrityError:
         logger.info("Welcome email to user %s was already sent", user_id)
+{%- if cookiecutter.accounts == "allauth" %}
+
+
+@shared_task(**EMAIL_TASK_OPTIONS, redact_arguments=True)  # its argument holds sign-in links
+def send_rendered_email(message: dict[str, Any]) -> None:
+    """Send a message rendered in the request (emails/accounts.py): the worker only delivers it."""
+    email = EmailMultiAlternatives(
+        subject=message["subject"],
+        body=message["body"],
+        from_email=message["from_email"],
+        to=message["to"],
+        headers=message["headers"],
+    )
+    for content, mimetype in message["alternatives"]:
+        email.attach_alternative(content, mimetype)
+    email.send()
+{%- endif %}

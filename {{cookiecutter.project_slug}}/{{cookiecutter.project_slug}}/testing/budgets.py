@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from django.apps import apps
+
 from .queries import QueryGroup, Recording, format_group, record_queries
 
-HOW_TO_FIX = (
-    "Fetch what each row needs in the query that fetches the rows: select_related or "
-    "prefetch_related (see docs/query-budgets.md)."
-)
+COUNT = re.compile(r"^SELECT COUNT\(", re.IGNORECASE)
+KEY_LOOKUP = re.compile(r'WHERE "?(\w+)"?\."?(\w+)"? = %s')
+HINTS = {
+    "admin": (
+        "an admin column reads a relation per row: name the foreign keys in the ModelAdmin's "
+        "list_select_related, or prefetch_related many-valued ones in its get_queryset()"
+    ),
+    "count": ("a count per row: annotate(n=Count(...)) the queryset and read the annotation"),
+    "filtered": (
+        "the relation is prefetched, but filtering or ordering its manager per row queries again: "
+        "prefetch those rows with Prefetch(lookup, queryset=..., to_attr=...) and read to_attr"
+    ),
+    "forward": "a foreign key followed per row: select_related it in the queryset",
+    "many": (
+        "a many-to-many or reverse relation read per row: prefetch_related it "
+        "(Prefetch(queryset=...) to choose or order its rows)"
+    ),
+}
 
 
 class QueryBudgetExceeded(AssertionError):
@@ -42,16 +59,60 @@ def grown(small: Recording, large: Recording) -> list[tuple[QueryGroup, int]]:
     ]
 
 
-def describe_growth(label: str, sizes: tuple[int, int], small: Recording, large: Recording) -> str:
-    rows = ("row" if sizes[0] == 1 else "rows", "row" if sizes[1] == 1 else "rows")
+def primary_key_column(table: str) -> str | None:
+    for model in apps.get_models(include_auto_created=True):
+        if model._meta.db_table == table:
+            return model._meta.pk.column
+    return None
+
+
+def cause(group: QueryGroup, recording: Recording) -> str:
+    """Which kind of query-per-row this is, read from its SQL and what asked for it."""
+    if any("admin list_display column" in source for source in group.sources):
+        return "admin"
+    if COUNT.match(group.sql):
+        return "count"
+    prefetched = any(
+        other.table == group.table and "IN (%s, ...)" in other.sql and other.count == 1
+        for other in recording.groups()
+    )
+    if prefetched:
+        return "filtered"
+    lookup = KEY_LOOKUP.search(group.sql)
+    if (
+        lookup
+        and lookup.group(1) == group.table
+        and lookup.group(2) == primary_key_column(group.table)
+    ):
+        return "forward"
+    return "many"
+
+
+def fix_hint(group: QueryGroup, recording: Recording) -> str:
+    return f"      fix: {HINTS[cause(group, recording)]} (docs/query-budgets.md)."
+
+
+def amount(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def describe_growth(
+    label: str,
+    sizes: tuple[int, int],
+    small: Recording,
+    large: Recording,
+    seeded: str = "seeding {}",
+    noun: str = "row",
+) -> str:
+    few, many = (seeded.format(amount(size, noun)) for size in sizes)
     lines = [
-        f"{label} ran {len(small)} queries after seeding {sizes[0]} {rows[0]} and {len(large)} "
-        f"after seeding {sizes[1]} {rows[1]}. These queries grew with the rows:",
+        f"{label} ran {len(small)} queries after {few} and {len(large)} after {many}. "
+        f"These queries grew with the {noun}s:",
     ]
     for group, before in grown(small, large):
         count = f"+{group.count - before} ({before} -> {group.count})"
         lines.append(format_group(group, count=count))
-    lines.append(HOW_TO_FIX)
+        lines.append(fix_hint(group, large))
     return "\n".join(lines)
 
 
@@ -95,7 +156,16 @@ def constant_queries(
     seed(large_size - small_size)
     with record_queries() as large:
         large_result = run()
-    refuse_error_response(label, large_result)
-    if len(large) > len(small):
-        raise QueryBudgetExceeded(describe_growth(label, sizes, small, large))
-    return Measurement(sizes, small, large, (small_result, large_result))
+    return compare(label, Measurement(sizes, small, large, (small_result, large_result)))
+
+
+def compare(label: str, measurement: Measurement, **wording: str) -> Measurement:
+    """Fail if the larger measurement ran more queries; `wording` goes to describe_growth."""
+    refuse_error_response(label, measurement.results[1])
+    if len(measurement.large) > len(measurement.small):
+        raise QueryBudgetExceeded(
+            describe_growth(
+                label, measurement.sizes, measurement.small, measurement.large, **wording
+            )
+        )
+    return measurement

@@ -1,151 +1,154 @@
-"""Every list page in the project, the seeds that fill them, and their recorded query counts.
+"""Measure every route `routes.find_routes()` finds, and keep its query count in the repository.
 
-tests/test_query_budgets.py generates one test per route found here: each admin changelist,
-each class-based ListView{% if cookiecutter.use_drf %} and each REST framework list endpoint{% endif %}. A route is measured after
-seeding few and many rows through the seed registered for its model; a route whose model has no
-seed fails until one is registered or the route is exempted with a reason.
+tests/test_query_budgets.py generates one test per route. A list route is measured after seeding
+few and many rows; a detail route (a REST framework detail, a DetailView, an admin change page
+with inlines) on one row with few and one with many related rows. Rows come from the seeds in
+`seeding` (hand-written or introspected), whose shape is checked before anything is measured.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
 from django.db.models import Model
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.views.generic.list import MultipleObjectMixin
 
-{% if cookiecutter.use_drf -%}
-from . import drf
-{% endif -%}
-from .budgets import Measurement, QueryBudgetExceeded, constant_queries
+from .budgets import Measurement, QueryBudgetExceeded, compare, constant_queries
+from .queries import QueryGroup, Recording, record_queries
+from .routes import Route
+from .seeding import Seed, SeedRegistry, bake, fill_relations, make_rows, seeds
 
 if TYPE_CHECKING:
     from django.test import Client
 
-# A seed adds `count` rows of its model, visible to `requester` (the superuser making requests).
-Seed = Callable[[int, Any], object]
 SIZES = (1, 25)
 
 
 class RouteNotCovered(AssertionError):
-    """A list route the generated tests cannot measure until someone says how."""
+    """A route the generated tests cannot measure until someone says how."""
 
 
-@dataclass(frozen=True)
-class Route:
-    id: str  # the URL name, or the path of an unnamed route
-    kind: str
-    path: str | None  # None when the URL needs parameters
-    model: type[Model] | None
-
-    def __str__(self) -> str:
-        return self.id
-
-
-class SeedRegistry:
-    """Which function fills each model with rows, and which routes are knowingly left out."""
-
-    def __init__(self) -> None:
-        self.seeds: dict[type[Model], Seed] = {}
-        self.exemptions: dict[str, str] = {}
-
-    def register(self, model: type[Model]) -> Callable[[Seed], Seed]:
-        def decorator(seed: Seed) -> Seed:
-            self.seeds[model] = seed
-            return seed
-
-        return decorator
-
-    def exempt(self, route_id: str, reason: str) -> None:
-        if not reason.strip():
-            raise ValueError(f"Exempting {route_id!r} needs a reason.")
-        self.exemptions[route_id] = reason
-
-    def seed_for(self, route: Route) -> Seed:
-        if route.model is None:
-            raise RouteNotCovered(
-                f"{route.id} ({route.kind}) does not say which model it lists: give the view a "
-                f"`queryset` or `model`, or exempt it with seeds.exempt({route.id!r}, reason=...)."
-            )
-        try:
-            return self.seeds[route.model]
-        except KeyError:
-            label = route.model._meta.label
-            raise RouteNotCovered(
-                f"{route.id} ({route.kind}) lists {label}, which has no seed. Register one in "
-                f"tests/seeds.py:\n\n    @seeds.register({route.model.__name__})\n"
-                f"    def seed_{route.model._meta.model_name}(count, requester): ...\n\n"
-                f"or exempt the route with seeds.exempt({route.id!r}, reason=...)."
-            ) from None
+def parent_field(model: type[Model], parameter: str) -> Any:
+    """The foreign key a URL parameter names: `book`, `book_pk`, `book_id`, `parent_lookup_book`."""
+    for field in model._meta.concrete_fields:
+        if field.many_to_one and parameter in {
+            field.name,
+            f"{field.name}_pk",
+            field.attname,
+            f"parent_lookup_{field.name}",
+        }:
+            return field
+    return None
 
 
-seeds = SeedRegistry()
+def cannot_fill(route: Route, parameter: str) -> RouteNotCovered:
+    return RouteNotCovered(
+        f"{route} ({route.kind}) takes the URL parameter {parameter!r}, which the toolkit cannot "
+        f"fill: it fills a detail route's lookup (pk, or the view's lookup field) and a "
+        f"parameter named after a foreign key of {route.model and route.model._meta.label} "
+        f"(`<author_pk>` for its `author`). Rename the parameter, or cover the route with a "
+        f"constant_queries test of its own and exempt it: seeds.exempt({route.id!r}, reason=...)."
+    )
 
 
-def admin_changelists() -> Iterator[Route]:
-    for model, model_admin in admin.site._registry.items():
-        opts = model._meta
-        name = f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_changelist"
-        yield Route(name, "admin changelist", reverse(name), model)
+def seed_name(seed: Seed) -> str:
+    module = getattr(seed, "__module__", "")
+    if module == __name__ or module.endswith(".seeding"):
+        return "the automatic seed (model-bakery)"
+    return f"the seed {getattr(seed, '__name__', seed)} in {module.replace('.', '/')}.py"
 
 
-def url_patterns(
-    patterns: Iterable[URLPattern | URLResolver], namespace: str = "", parameters: bool = False
-) -> Iterator[tuple[str, URLPattern, bool]]:
-    """Every URL pattern with its namespaced name and whether its URL takes parameters."""
-    for pattern in patterns:
-        takes = parameters or bool(
-            getattr(pattern.pattern, "converters", None) or pattern.pattern.regex.groups
+def measure_route(
+    route: Route,
+    client: Client,
+    requester: Any,
+    registry: SeedRegistry = seeds,
+    sizes: tuple[int, int] = SIZES,
+) -> Measurement:
+    """Request the route with few and many rows; fail if its queries grow."""
+    model = route.model
+    if model is None:
+        raise RouteNotCovered(
+            f"{route} ({route.kind}) does not say which model it lists: give the view a "
+            f"`queryset` or `model`, or exempt it with seeds.exempt({route.id!r}, reason=...)."
         )
-        if isinstance(pattern, URLResolver):
-            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
-            yield from url_patterns(pattern.url_patterns, inner, takes)
-        else:
-            name = f"{namespace}{pattern.name}" if pattern.name else str(pattern.pattern)
-            yield name, pattern, takes
+    if route.detail:
+        return measure_detail(route, client, registry, sizes)
+    parents: dict[str, Model] = {}
+    kwargs: dict[str, Any] = {}
+    for parameter in route.parameters:
+        field = parent_field(model, parameter)
+        if field is None:
+            raise cannot_fill(route, parameter)
+        if field.name not in parents:
+            [parents[field.name]] = bake(field.related_model, 1)
+        kwargs[parameter] = parents[field.name].pk
+    seed = registry.seed_for(model, **parents)
+    checked = False
+
+    def seed_and_check(count: int) -> None:
+        nonlocal checked
+        seed(count, requester)
+        if not checked:
+            registry.check_seed_shape(model, seed_name(seed))
+            checked = True
+
+    path = route.url(**kwargs)
+    measurement = constant_queries(
+        lambda: client.get(path),
+        seed_and_check,
+        sizes,
+        label=f"GET {path} ({route.name or route.kind})",
+    )
+    few, many = (rows_shown(result) for result in measurement.results)
+    if few is not None and many is not None and many <= few:
+        raise RouteNotCovered(
+            f"GET {path} showed {few} rows after seeding {sizes[0]} and {many} after seeding "
+            f"{sizes[1]}: {seed_name(seed)} must add rows of {model._meta.label} this page "
+            "lists for a superuser, or the measurement proves nothing."
+        )
+    return measurement
 
 
-def is_list_view(callback: Any) -> bool:
-    view_class = getattr(callback, "view_class", None)
-    return isinstance(view_class, type) and issubclass(view_class, MultipleObjectMixin)
+def measure_detail(
+    route: Route, client: Client, registry: SeedRegistry, sizes: tuple[int, int] = SIZES
+) -> Measurement:
+    """Request one row with few related rows and one with many; fail if the queries grow."""
+    model = route.model
+    assert model is not None
+    lookups = dict(route.lookups)
 
+    def url_of(row: Model) -> str:
+        kwargs = {}
+        for parameter in route.parameters:
+            if parameter in lookups:
+                kwargs[parameter] = getattr(row, lookups[parameter])
+            elif field := parent_field(model, parameter):
+                kwargs[parameter] = getattr(row, field.attname)
+            else:
+                raise cannot_fill(route, parameter)
+        return route.url(**kwargs)
 
-def list_view_model(callback: Any) -> type[Model] | None:
-    initkwargs = getattr(callback, "view_initkwargs", {}) or {}
-    model = initkwargs.get("model", getattr(callback.view_class, "model", None))
-    queryset = initkwargs.get("queryset", getattr(callback.view_class, "queryset", None))
-    return model or (queryset.model if queryset is not None else None)
-
-
-def urlconf_routes() -> Iterator[Route]:
-    seen: set[str] = set()
-    for name, pattern, takes_parameters in url_patterns(get_resolver().url_patterns):
-        if name.startswith(f"{admin.site.name}:"):
-            continue  # admin_changelists() covers the admin, whose autocomplete is a ListView
-        callback = pattern.callback
-        if is_list_view(callback):
-            kind, model = "list view", list_view_model(callback)
-{%- if cookiecutter.use_drf %}
-        elif drf.is_list_view(callback):
-            kind, model = "REST framework list", drf.model_of(callback)
-{%- endif %}
-        else:
-            continue
-        if name in seen:
-            continue  # the same view again under a format suffix
-        seen.add(name)
-        path = None if takes_parameters else reverse(name) if pattern.name else "/" + name
-        yield Route(name, kind, path, model)
-
-
-def list_routes() -> list[Route]:
-    """Every list route of the project, sorted by id."""
-    return sorted([*admin_changelists(), *urlconf_routes()], key=lambda route: route.id)
+    paths = []
+    for per_row in sizes:
+        [row] = make_rows(model, 1)
+        fill_relations(model, [row], per_row, set(registry.exemptions))
+        paths.append(url_of(row))
+    label = f"GET {route.id} ({route.name or route.kind})"
+    client.get(paths[0])  # warms per-process caches
+    with record_queries() as small:
+        few = client.get(paths[0])
+    with record_queries() as large:
+        many = client.get(paths[1])
+    return compare(
+        label,
+        Measurement(sizes, small, large, (few, many)),
+        seeded="giving each of its relations {}",
+        noun="related row",
+    )
 
 
 def rows_shown(response: Any) -> int | None:
@@ -166,58 +169,59 @@ def rows_shown(response: Any) -> int | None:
     return None
 
 
-def measure_route(
-    route: Route, client: Client, requester: Any, registry: SeedRegistry = seeds
-) -> Measurement:
-    """Request the route after seeding few and many rows; fail if its queries grow."""
-    path = route.path
-    if path is None:
-        raise RouteNotCovered(
-            f"{route.id} takes URL parameters, so no generated test can request it. Cover it with "
-            f"a constant_queries test of its own and exempt it: seeds.exempt({route.id!r}, "
-            "reason=...)."
-        )
-    seed = registry.seed_for(route)
-    measurement = constant_queries(
-        lambda: client.get(path),
-        lambda count: seed(count, requester),
-        SIZES,
-        label=f"GET {path} ({route.id})",
-    )
-    few, many = (rows_shown(result) for result in measurement.results)
-    if few is not None and many is not None and many <= few:
-        raise RouteNotCovered(
-            f"GET {path} showed {few} rows after seeding {SIZES[0]} and {many} after seeding "
-            f"{SIZES[1]}: the seed for {route.model and route.model._meta.label} must add rows "
-            "this page lists for a superuser, or the measurement proves nothing."
-        )
-    return measurement
+def table_key(group: QueryGroup) -> str:
+    table = group.table or "(no table)"
+    return table if group.alias == "default" else f"{group.alias}:{table}"
+
+
+def table_counts(recording: Recording) -> dict[str, int]:
+    counts: Counter[str] = Counter()
+    for group in recording.groups():
+        counts[table_key(group)] += group.count
+    return dict(sorted(counts.items()))
 
 
 class RecordedCounts:
-    """Per-route query counts kept in the repository: a rise fails, a drop must be recorded."""
+    """Per-route query counts kept in the repository: a rise fails, a drop must be recorded.
+
+    Each route keeps its total and its queries per table, so a rise can point at what is new.
+    """
 
     def __init__(self, path: Path, update: bool) -> None:
         self.path = path
         self.update = update
-        self.recorded: dict[str, int] = json.loads(path.read_text()) if path.exists() else {}
-        self.measured: dict[str, int] = {}
+        self.recorded: dict[str, dict[str, Any]] = {
+            route_id: entry if isinstance(entry, dict) else {"queries": entry, "tables": dict()}
+            for route_id, entry in (json.loads(path.read_text()) if path.exists() else {}).items()
+        }
+        self.measured: dict[str, dict[str, Any]] = {}
         self.stale: set[str] = set()
 
     def check(self, route_id: str, measurement: Measurement) -> None:
         count = len(measurement.large)
-        self.measured[route_id] = count
-        recorded = self.recorded.get(route_id)
-        if self.update or recorded == count:
+        self.measured[route_id] = {"queries": count, "tables": table_counts(measurement.large)}
+        entry = self.recorded.get(route_id)
+        if self.update or (entry is not None and entry["queries"] == count):
             return
         hint = f"run `make query-counts` and commit {self.path.name}"
-        if recorded is None:
+        if entry is None:
             raise RouteNotCovered(f"{route_id} has no recorded query count (ran {count}): {hint}.")
+        recorded: int = entry["queries"]
         if count > recorded:
+            before = Counter(entry["tables"])
+            now = Counter(self.measured[route_id]["tables"])
+
+            def mark(group: QueryGroup) -> str:
+                key = table_key(group)
+                if key not in before:
+                    return "NEW "
+                return "MORE " if now[key] > before[key] else ""
+
             raise QueryBudgetExceeded(
                 f"{route_id} now runs {count} queries; {self.path.name} records {recorded}. "
-                f"If the new queries are intended, {hint}. It ran:\n"
-                f"{measurement.large.describe()}"
+                f"If the new queries are intended, {hint}. Queries on tables that are new or "
+                f"queried more than recorded are marked NEW and MORE:\n"
+                f"{measurement.large.describe(mark=mark)}"
             )
         raise QueryBudgetExceeded(
             f"{route_id} now runs {count} queries, fewer than the {recorded} recorded. "
@@ -229,11 +233,21 @@ class RecordedCounts:
         self.stale = set(self.recorded) - set(route_ids)
         return sorted(self.stale)
 
+    def changes(self) -> list[str]:
+        """ "route: old -> new" for every count that differs from the recorded one."""
+        lines = []
+        for route_id in sorted({*self.recorded, *self.measured}):
+            old = self.recorded.get(route_id, {}).get("queries")
+            new = None if route_id in self.stale else self.measured.get(route_id, {}).get("queries")
+            if route_id in self.stale or (new is not None and new != old):
+                lines.append(f"{route_id}: {old if old is not None else 'new'} -> {new or 'gone'}")
+        return lines
+
     def save(self) -> bool:
         """Write the measured counts over the recorded ones; True if the file changed."""
         counts = {
-            route_id: count
-            for route_id, count in {**self.recorded, **self.measured}.items()
+            route_id: entry
+            for route_id, entry in {**self.recorded, **self.measured}.items()
             if route_id not in self.stale
         }
         if counts == self.recorded and self.path.exists():

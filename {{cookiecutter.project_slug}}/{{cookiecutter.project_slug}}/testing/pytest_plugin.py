@@ -13,6 +13,7 @@ from .budgets import Measurement
 from .coverage import RecordedCounts
 
 COUNTS_FILE = Path("tests") / "query_counts.json"
+RECORDED = pytest.StashKey[RecordedCounts]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -28,9 +29,23 @@ def recorded_query_counts(request: pytest.FixtureRequest) -> Iterator[RecordedCo
     """The per-route counts kept in tests/query_counts.json."""
     config = request.config
     counts = RecordedCounts(config.rootpath / COUNTS_FILE, config.getoption("update_query_counts"))
+    config.stash[RECORDED] = counts
     yield counts
-    if counts.update and counts.save():
-        print(f"\nRecorded query counts in {counts.path}")
+    if counts.update:
+        counts.save()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """With --update-query-counts, say what changed: `route: old -> new`."""
+    counts = config.stash.get(RECORDED, None)
+    if counts is None or not counts.update:
+        return
+    changes = counts.changes()
+    terminalreporter.section("query counts")
+    for line in changes or ["no change"]:
+        terminalreporter.write_line(line)
+    if changes:
+        terminalreporter.write_line(f"Recorded in {counts.path}; review and commit it.")
 
 
 @pytest.fixture

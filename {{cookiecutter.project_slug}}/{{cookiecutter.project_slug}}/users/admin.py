@@ -1,3 +1,6 @@
+{%- if cookiecutter.accounts == "allauth" -%}
+from allauth.socialaccount import admin as social_admin
+{% endif -%}
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 
@@ -31,4 +34,11 @@ class UserAdmin(auth_admin.UserAdmin):
             },
         ),
     )
+{%- endif %}
+{%- if cookiecutter.accounts == "allauth" %}
+
+
+# Social login apps and their secrets come from the environment only (config/settings/accounts.py)
+# and access tokens are not stored: neither is kept in, or edited through, the database.
+admin.site.unregister([social_admin.SocialApp, social_admin.SocialToken])
 {%- endif %}
