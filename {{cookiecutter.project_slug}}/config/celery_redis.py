@@ -1,4 +1,4 @@
-"""Redis as broker, made to outlive a full Redis: workers keep running when memory runs out.
+"""Redis as broker, made to outlive a full Redis and a restarted one: workers keep running.
 
 A Redis broker configured as it must be (noeviction, docs/deployment.md) refuses writes once it
 reaches maxmemory rather than evict queued tasks, and then every transaction, even one that only
@@ -10,12 +10,20 @@ of a task just taken, the acknowledgement (done again without a transaction), an
 queue's binding (recorded already) and its length. This transport logs the refusal and carries
 on, so workers go on draining the queue, which is what frees the memory. kombu has no setting for
 it; config/celery_app.py registers the transport for redis:// URLs.
+
+And a restarted Redis: on a lost connection Celery collects the connection, which detaches its
+transport, and then closes it. A channel closed only then, or acknowledging a task that finishes
+later, asks the detached transport for Redis's address, and kombu's AttributeError stops the
+whole worker. Here a channel remembers the address of its plain connection, so closing it still
+hands its tasks back and a later acknowledgement still reaches Redis; the event loop's connection,
+which takes tasks, is never rebuilt for a detached channel.
 """
 
 import logging
 from typing import Any
 
 from kombu.transport import TRANSPORT_ALIASES, redis, virtual
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import OutOfMemoryError
 
 logger = logging.getLogger(__name__)
@@ -57,6 +65,21 @@ class QoS(redis.QoS):
 
 class Channel(redis.Channel):
     QoS = QoS
+    # The parameters of this channel's last plain connection (see the module's docstring).
+    address: dict[str, Any] | None = None
+
+    def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
+        transport = self.connection
+        if transport is not None and transport.client is not None:
+            params = super()._connparams(asynchronous=asynchronous)  # type: ignore[misc]
+            if not asynchronous:
+                self.address = params
+            return params
+        if asynchronous or self.address is None:
+            # The event loop's connection (consuming) is never rebuilt for a detached channel;
+            # a connection error is what Celery expects here, and survives.
+            raise RedisConnectionError("this broker channel's connection is closed")
+        return dict(self.address)
 
     def _size(self, queue: str) -> int:
         try:

@@ -1,5 +1,6 @@
 """Background tasks: reliable settings, the tasks themselves, their call sites, a real worker."""
 
+import contextlib
 import os
 import socket
 import threading
@@ -21,7 +22,9 @@ from django.core.checks import run_checks
 from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
-from kombu import Queue
+from kombu import Consumer, Queue
+from kombu.common import ignore_errors
+from redis import Redis
 
 from {{ cookiecutter.project_slug }}.core.tasks import clear_expired_sessions
 from {{ cookiecutter.project_slug }}.emails.models import SentEmail
@@ -413,19 +416,25 @@ def services_required() -> bool:
     return os.environ.get("REQUIRE_SERVICES", "") not in ("", "0")
 
 
-@pytest.fixture
-def broker() -> str:
-    """The broker URL; the test is skipped (or fails, when services are required) without it."""
-    url = settings.CELERY_BROKER_URL
+def reachable(url: str) -> tuple[str, int]:
+    """The broker's address; skips the test (fails it, if services are required) without it."""
     parts = urlsplit(url)
-    port = parts.port or (6379 if parts.scheme.startswith("redis") else 5672)
+    default_port = 6379 if parts.scheme.startswith("redis") else 5672
+    address = (parts.hostname or "127.0.0.1", parts.port or default_port)
     try:
-        socket.create_connection((parts.hostname, port), timeout=2).close()
+        socket.create_connection(address, timeout=2).close()
     except OSError:
-        reason = f"The broker is not reachable at {parts.hostname}:{port} (CELERY_BROKER_URL)"
+        reason = f"The broker is not reachable at {address[0]}:{address[1]} (CELERY_BROKER_URL)"
         if services_required():
             pytest.fail(f"{reason}; REQUIRE_SERVICES is set")
         pytest.skip(reason)
+    return address
+
+
+@pytest.fixture
+def broker() -> str:
+    url = settings.CELERY_BROKER_URL
+    reachable(url)
     return url
 
 
@@ -468,3 +477,102 @@ def test_a_worker_sends_the_welcome_email_through_the_broker(worker_queue, monke
         task_postrun.disconnect(on_finish)
     assert SentEmail.objects.filter(user=user).count() == 1
     assert [message.to for message in mail.outbox] == [["bo@example.com"]]
+
+
+# Redis restarting under a worker
+# ------------------------------------------------------------------------------
+
+
+class Relay:
+    """A loopback relay to Redis that a test cuts, as a Redis restart cuts its clients off.
+
+    Cut, it closes every relayed connection and refuses new ones until restored. The machine's
+    Redis is shared, so the test may not stop it; a relay of a few lines is all it takes.
+    """
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.port = 0
+        self.sockets: list[socket.socket] = []
+        self.restore()
+
+    def restore(self) -> None:
+        self.server = socket.create_server(("127.0.0.1", self.port))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self.accept, args=(self.server,), daemon=True).start()
+
+    def accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return  # cut
+            upstream = socket.create_connection(self.target)
+            self.sockets += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self.pipe, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def pipe(source: socket.socket, sink: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(65536):
+                sink.sendall(data)
+
+    def cut(self) -> None:
+        for connection in [self.server, *self.sockets]:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked on it
+            connection.close()
+        self.sockets.clear()
+
+
+@pytest.fixture
+def relay(broker: str) -> Iterator[Relay]:
+    if not broker.startswith("redis"):
+        pytest.skip("config/celery_redis.py serves redis:// URLs, and the broker is RabbitMQ")
+    relay = Relay(reachable(broker))
+    yield relay
+    relay.cut()
+
+
+def test_a_worker_cut_off_from_redis_closes_its_connection_and_acknowledges_its_tasks_later(
+    relay,
+):
+    # What a worker's consumer does when Redis restarts while the worker holds tasks: it collects
+    # the lost connection, then closes it (celery.worker.consumer.Consumer.
+    # on_connection_error_after_connected), and the tasks it held finish and are acknowledged
+    # afterwards. With kombu's own transport that close raised AttributeError, which stopped the
+    # worker (config/celery_redis.py).
+    broker = urlsplit(settings.CELERY_BROKER_URL)
+    userinfo = broker.netloc.rpartition("@")[0]
+    url = broker._replace(netloc=f"{userinfo}@127.0.0.1:{relay.port}".lstrip("@")).geturl()
+    first, second = Queue(f"test-{uuid.uuid4().hex}"), Queue(f"test-{uuid.uuid4().hex}")
+    held: list[Any] = []
+    with celery_app.connection_for_write(url) as connection:
+        with connection.Producer() as producer:
+            for queue in (first, second):
+                producer.publish({"queue": queue.name}, routing_key=queue.name, declare=[queue])
+        # The worker's channel holds a task and waits for the next one, as its event loop does;
+        # a second channel holds a task too.
+        with Consumer(connection.default_channel, [first], callbacks=[lambda _, m: held.append(m)]):
+            connection.drain_events(timeout=5)
+            with pytest.raises(socket.timeout):
+                connection.drain_events(timeout=0.2)
+        held.append(second(connection.channel()).get(no_ack=False))
+        assert [message.payload["queue"] for message in held] == [first.name, second.name]
+
+        relay.cut()
+        with contextlib.suppress(Exception):  # as Celery does
+            connection.collect(socket_timeout=5)
+        ignore_errors(connection, connection.close)  # only connection errors are expected here
+        relay.restore()
+        for message in held:
+            message.ack()
+
+    client = Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        for message in held:
+            assert not client.hexists("unacked", message.delivery_tag), "handed out again later"
+        assert client.llen(first.name) == client.llen(second.name) == 0
+    finally:
+        client.delete(first.name, second.name)
