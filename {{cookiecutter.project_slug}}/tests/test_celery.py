@@ -439,12 +439,16 @@ def broker() -> str:
 
 
 @pytest.fixture
-def worker_queue(broker: str) -> Iterator[str]:
+def worker_queue(broker: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """A worker in a thread, consuming a queue of its own so no other worker takes its tasks.
 
-    The worker notices it should stop only when its event loop wakes. With RabbitMQ and no
-    heartbeats nothing wakes it before kombu's longest poll, 10 s, so stopping can take that long.
+    The worker notices it should stop only when its event loop wakes. On Redis that is when a
+    wait for tasks ends, after a second unless told otherwise (`polling_interval`). With RabbitMQ
+    and no heartbeats nothing wakes it before kombu's longest poll, 10 s, so stopping can take
+    that long.
     """
+    options = {**celery_app.conf.broker_transport_options, "polling_interval": 0.1}
+    monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
     queue = f"test-{uuid.uuid4().hex}"
     with start_worker(
         celery_app, pool="solo", perform_ping_check=False, queues=[queue], shutdown_timeout=30
