@@ -162,17 +162,24 @@ def start(harness: Harness, processes: list[Worker]) -> Worker:
     return worker
 
 
-def test_redis_killed_mid_run_restarts_from_its_append_only_file_losing_nothing(
-    harness, redis, processes
-):
-    harness.broker_url = redis.url()
-    harness.reset()  # the probe tasks, queued in Redis
+def run_until_a_fifth_is_done(harness: Harness, processes: list[Worker]) -> Worker:
+    """Queue the probe tasks and half the users' emails, start a worker and beat, and wait until a
+    fifth of the probes are done: the moment the mid-run faults strike."""
+    harness.reset()  # the probe tasks, queued in the broker
     harness.prepare_project_tables()
     drive = harness.drive(orm=ORM_USERS // 2, http=HTTP_USERS // 2)
     assert drive.errors == []
     worker = start(harness, processes)
     counts = harness.wait_until(PROBES // 5, timeout=120)
     assert counts.done >= PROBES // 5, counts.summary()
+    return worker
+
+
+def test_redis_killed_mid_run_restarts_from_its_append_only_file_losing_nothing(
+    harness, redis, processes
+):
+    harness.broker_url = redis.url()
+    worker = run_until_a_fifth_is_done(harness, processes)
     redis.kill()
     time.sleep(2)
     redis.start()  # the same directory: the shipped appendonly/appendfsync settings
@@ -258,13 +265,7 @@ def test_rabbitmq_loses_nothing_when_the_whole_worker_is_killed(harness, process
     require_program("rabbitmqctl", "the RabbitMQ scenario creates a vhost of its own")
     with RabbitVhost(f"keel-broker-faults-{os.getpid()}") as vhost:
         harness.broker_url = vhost.url()
-        harness.reset()
-        harness.prepare_project_tables()
-        drive = harness.drive(orm=ORM_USERS // 2, http=HTTP_USERS // 2)
-        assert drive.errors == []
-        worker = start(harness, processes)
-        counts = harness.wait_until(PROBES // 5, timeout=120)
-        assert counts.done >= PROBES // 5, counts.summary()
+        worker = run_until_a_fifth_is_done(harness, processes)
         worker.kill_all()
         processes.append(harness.start_worker())
         back = time.time()
